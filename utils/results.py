@@ -1,0 +1,143 @@
+"""Resultados de cada cuaderno: ``resultados/<cuaderno>.json`` y la tabla ``RESULTADOS.md``.
+
+Solo se escriben en modo completo (no en ``CURSO_SMOKE=1``), porque las cifras publicadas
+tienen que salir de ejecuciones reales con todos los datos.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import config
+
+#: Momento en que se importó el paquete: el cuaderno lo importa en su primera celda de código.
+_START = time.perf_counter()
+
+RESULTS_DIR: Path = config.REPO_ROOT / "resultados"
+
+
+def _device_name() -> str:
+    try:
+        from .device import describe_device, get_device
+
+        return describe_device(get_device(verbose=False))
+    except ImportError:
+        return f"cpu ({os.cpu_count()} núcleos)"
+
+
+def _clean(value: Any) -> Any:
+    if hasattr(value, "item") and callable(value.item):  # escalares de numpy/torch
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"Métrica no finita: {value!r}. No se registran resultados inválidos.")
+        return round(value, 4)
+    if isinstance(value, (int, str, bool)) or value is None:
+        return value
+    raise ValueError(
+        f"Solo se registran números o textos; se recibió {type(value).__name__}: {value!r}."
+    )
+
+
+def record(notebook: str, *, force: bool = False, **metrics: Any) -> Path | None:
+    """Guarda las métricas clave del cuaderno en ``resultados/<notebook>.json``.
+
+    Añade el tiempo de pared desde que se importó ``utils`` y el dispositivo usado. En modo
+    rápido no escribe nada (devuelve ``None``) salvo con ``force=True``.
+
+    Ejemplo:
+        >>> record("1a_vectorizacion", exactitud=0.91)  # doctest: +SKIP
+    """
+    if not notebook or "/" in notebook or notebook.endswith(".ipynb"):
+        raise ValueError(
+            "El nombre del cuaderno debe ser su nombre sin carpeta ni extensión, "
+            f"p. ej. '1a_vectorizacion'; se recibió {notebook!r}."
+        )
+    if not metrics:
+        raise ValueError("record() necesita al menos una métrica, p. ej. record('1b', f1=0.8).")
+    clean = {k: _clean(v) for k, v in metrics.items()}
+    wall = time.perf_counter() - _START
+    print("Resultados:", ", ".join(f"{k}={v}" for k, v in clean.items()), f"| {wall:.1f} s")
+    if config.SMOKE and not force:
+        return None
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "notebook": notebook,
+        "clase": _class_of(notebook),
+        "metrics": clean,
+        "wall_time_s": round(wall, 1),
+        "device": _device_name(),
+        "python": platform.python_version(),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+    }
+    path = RESULTS_DIR / f"{notebook}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _class_of(notebook: str) -> int | None:
+    digits = ""
+    for ch in notebook.replace("desafio_", ""):
+        if ch.isdigit():
+            digits += ch
+        else:
+            break
+    return int(digits) if digits else None
+
+
+def build_table(results_dir: Path | None = None) -> str:
+    """Construye el texto de ``RESULTADOS.md`` a partir de ``resultados/*.json``.
+
+    Ejemplo:
+        >>> "| Clase |" in build_table()
+        True
+    """
+    results_dir = results_dir or RESULTS_DIR
+    rows = []
+    for path in sorted(results_dir.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        metrics = ", ".join(f"{k} = {v}" for k, v in data["metrics"].items())
+        rows.append(
+            (
+                data.get("clase") or 0,
+                data["notebook"],
+                metrics,
+                data["wall_time_s"],
+                data["device"],
+                data.get("date", ""),
+            )
+        )
+    rows.sort(key=lambda r: (r[0], r[1].startswith("desafio"), r[1]))
+    lines = [
+        "# Resultados del curso",
+        "",
+        "Tabla generada por `make course` a partir de `resultados/*.json`: cada fila sale de una",
+        "ejecución real del cuaderno en modo completo. No la edites a mano.",
+        "",
+        "| Clase | Cuaderno | Métricas clave | Tiempo (s) | Dispositivo | Fecha |",
+        "|---|---|---|---|---|---|",
+    ]
+    for clase, nb, metrics, wall, device, date in rows:
+        link = f"[{nb}](clase_{clase}/{nb}.ipynb)" if clase else nb
+        lines.append(f"| {clase} | {link} | {metrics} | {wall} | {device} | {date} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_table(path: Path | None = None) -> Path:
+    """Escribe ``RESULTADOS.md`` en la raíz del repositorio y devuelve su ruta."""
+    path = path or (config.REPO_ROOT / "RESULTADOS.md")
+    path.write_text(build_table(), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(f"Escrito {write_table()}")

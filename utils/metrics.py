@@ -16,14 +16,15 @@ Ejemplo:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch y pandas se importan solo cuando hacen falta
     import pandas as pd
+    import torch
 
 __all__ = [
     "accuracy",
@@ -44,8 +45,14 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
+def _is_tensor(obj: Any) -> bool:
+    """``True`` si ``obj`` es un tensor de PyTorch (sin importar torch si nadie lo ha hecho)."""
+    torch_module = sys.modules.get("torch")
+    return torch_module is not None and isinstance(obj, torch_module.Tensor)
+
+
 def _to_numpy_1d(values: Any, name: str) -> np.ndarray:
-    if isinstance(values, torch.Tensor):
+    if _is_tensor(values):
         values = values.detach().cpu().numpy()
     elif isinstance(values, str):
         raise TypeError(f"{name} debe ser una secuencia de etiquetas, no un texto.")
@@ -174,9 +181,7 @@ def classification_summary(
 
     t, p = _check_labels(y_true, y_pred)
     values, names = resolve_labels(t, p, labels)
-    prec, rec, f1, support = precision_recall_fscore_support(
-        t, p, labels=values, zero_division=0
-    )
+    prec, rec, f1, support = precision_recall_fscore_support(t, p, labels=values, zero_division=0)
     table = pd.DataFrame(
         {"precisión": prec, "exhaustividad": rec, "F1": f1, "soporte": support.astype(int)},
         index=names,
@@ -209,7 +214,7 @@ def perplexity(mean_loss: float | torch.Tensor) -> float:
         >>> round(perplexity(math.log(100)), 6)
         100.0
     """
-    if isinstance(mean_loss, torch.Tensor):
+    if _is_tensor(mean_loss):
         if mean_loss.numel() != 1:
             raise ValueError(
                 "perplexity() espera la pérdida media (un número); se recibió un tensor de forma "
@@ -336,11 +341,14 @@ def logits_to_predictions(
       ``pad_id`` o -100).
 
     Ejemplo:
+        >>> import torch
         >>> pred, true = logits_to_predictions(torch.tensor([[2.0, 1.0], [0.0, 3.0]]),
         ...                                    torch.tensor([0, 0]))
         >>> pred.tolist(), true.tolist()
         ([0, 1], [0, 0])
     """
+    import torch
+
     if not isinstance(outputs, torch.Tensor) or not isinstance(targets, torch.Tensor):
         raise TypeError("outputs y targets deben ser tensores de PyTorch.")
     outputs = outputs.detach()
@@ -381,6 +389,7 @@ def logits_accuracy(
     secuencias usa ``functools.partial(logits_accuracy, ignore_index=vocab.pad_id)``.
 
     Ejemplo:
+        >>> import torch
         >>> logits_accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 0]))
         0.5
     """
@@ -394,6 +403,7 @@ def logits_macro_f1(
     """F1 macro a partir de *logits*, para ``fit(metrics={"macro_f1": logits_macro_f1})``.
 
     Ejemplo:
+        >>> import torch
         >>> logits_macro_f1(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 1]))
         1.0
     """
@@ -424,9 +434,11 @@ def meets_bar(
     """
     if not isinstance(name, str) or not name:
         raise TypeError("name debe ser el nombre de la métrica (un texto no vacío).")
-    if isinstance(value, torch.Tensor):
+    if _is_tensor(value):
         if value.numel() != 1:
-            raise ValueError(f"value debe ser un número; es un tensor de forma {tuple(value.shape)}.")
+            raise ValueError(
+                f"value debe ser un número; es un tensor de forma {tuple(value.shape)}."
+            )
         value = value.item()
     for label, v in (("value", value), ("threshold", threshold)):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.number)):

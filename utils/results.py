@@ -11,7 +11,7 @@ import math
 import os
 import platform
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ def record(notebook: str, *, force: bool = False, **metrics: Any) -> Path | None
         "wall_time_s": round(wall, 1),
         "device": _device_name(),
         "python": platform.python_version(),
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
     path = RESULTS_DIR / f"{notebook}.json"
     tmp = path.with_suffix(".json.tmp")

@@ -23,10 +23,12 @@ La perplejidad es ``exp(val_loss)`` (ver ``utils.metrics.perplexity``).
 
 Ejemplo mínimo::
 
+    from utils.metrics import logits_accuracy
     from utils.train import fit
     history = fit(model, train_loader, val_loader=val_loader, epochs=5, lr=1e-3,
-                  metrics={"accuracy": lambda out, y: (out.argmax(-1) == y).float().mean().item()})
-    history.plot()
+                  metrics={"accuracy": logits_accuracy})
+    history.plot()              # curvas de pérdida
+    history["val_accuracy"]     # lista por época
 """
 
 from __future__ import annotations
@@ -169,8 +171,9 @@ class History:
     def plot(self, metrics: Iterable[str] | str | None = None, ax: Any = None) -> Any:
         """Dibuja las curvas de entrenamiento (por defecto, pérdida de entrenamiento y validación).
 
-        Usa ``utils.plots.plot_history`` si existe; si no, un gráfico sencillo de matplotlib.
-        ``metrics`` elige las claves a dibujar (p. ej. ``["val_accuracy"]``). Devuelve el eje.
+        Usa ``utils.plots.plot_history`` si existe (con ``metrics`` añade un segundo panel y
+        devuelve los dos ejes); si no, un gráfico sencillo de matplotlib con las claves de
+        ``metrics`` (p. ej. ``["val_accuracy"]``) en un solo eje, que devuelve.
 
         Ejemplo:
             >>> ax = history.plot()  # doctest: +SKIP
@@ -509,6 +512,31 @@ def _validate(
         )
 
 
+def _prepare_eval_loader(accelerator: Any, loader: Any) -> Any:
+    """Reparte el cargador de evaluación entre procesos sin rellenar el último lote.
+
+    Con ``even_batches=True`` (lo normal al entrenar) Accelerate repite ejemplos para igualar
+    los lotes, y la pérdida media de ese último lote saldría sesgada; aquí no se repite nada.
+    """
+    old = accelerator.even_batches
+    accelerator.even_batches = False
+    try:
+        return accelerator.prepare_data_loader(loader)
+    finally:
+        accelerator.even_batches = old
+
+
+def _sync_each_step(device: torch.device, distributed: bool) -> bool:
+    """¿Leer la pérdida (``.item()``) en cada lote?
+
+    En CPU con un proceso, sí: cuesta microsegundos y detecta un NaN en el lote exacto, antes
+    de actualizar los pesos. En GPU (o con varios procesos) cada ``.item()`` obliga a esperar
+    a la GPU, así que la pérdida se acumula como tensor y se lee cada ``_SYNC_EVERY_GPU`` lotes
+    y al final de la época.
+    """
+    return device.type == "cpu" and not distributed
+
+
 def _make_accelerator(amp: bool) -> Any:
     """Crea un ``accelerate.Accelerator`` con la misma lógica de precisión que el camino simple."""
     from accelerate import Accelerator
@@ -553,18 +581,8 @@ def _run_eval(
                         model, batch, loss_fn, compute_loss, explicit_loss_fn
                     )
                 n = _count_examples(batch)
-                loss = loss.detach().float()
-                if accelerator is not None:
-                    # Repite la pérdida por ejemplo para que gather_for_metrics descarte los
-                    # duplicados que Accelerate añade al último lote.
-                    per_example = accelerator.gather_for_metrics(
-                        loss.reshape(1).expand(n).contiguous()
-                    )
-                    loss_sum += per_example.double().sum()
-                    count += int(per_example.numel())
-                else:
-                    loss_sum += loss.double() * n
-                    count += n
+                loss_sum += loss.detach().double() * n
+                count += n
                 if metrics:
                     out = _logits_of(outputs)
                     if not isinstance(out, Tensor) or not isinstance(targets, Tensor):
@@ -572,13 +590,22 @@ def _run_eval(
                             "Para calcular métricas hacen falta salidas y objetivos tensoriales; "
                             "con compute_loss, devuelva (loss, outputs, targets)."
                         )
-                    out, targets = out.detach(), targets.detach()
-                    if accelerator is not None:
-                        out, targets = accelerator.gather_for_metrics((out, targets))
-                    outs.append(out.float().cpu())
-                    tgts.append(targets.cpu())
+                    outs.append(out.detach().float().cpu())
+                    tgts.append(targets.detach().cpu())
     finally:
         model.train(was_training)
+    if accelerator is not None:
+        # Con varios procesos, cada uno evaluó su parte (sin lotes duplicados, ver
+        # _prepare_eval_loader): se suman pérdidas y ejemplos, y se reúnen salidas y objetivos.
+        totals = accelerator.reduce(
+            torch.stack([loss_sum, torch.tensor(float(count), dtype=torch.float64, device=device)]),
+            "sum",
+        )
+        loss_sum, count = totals[0], int(totals[1].item())
+        if metrics:
+            from accelerate.utils import gather_object
+
+            outs, tgts = gather_object(outs), gather_object(tgts)
     if count == 0:
         raise ValueError("El cargador de evaluación está vacío: no hay lotes que evaluar.")
     mean_loss = float(loss_sum.item() / count)
@@ -610,10 +637,11 @@ def evaluate(
 ) -> dict[str, float]:
     """Evalúa el modelo sobre ``loader``: pérdida media por ejemplo y métricas.
 
-    Las métricas reciben ``(outputs, targets)`` concatenados de todos los lotes, en CPU y
-    ``float32`` (las salidas); para salidas de secuencia se entregan tal cual (o aplanadas a
-    tokens si la longitud varía entre lotes) y la métrica decide. Sin métricas no se guardan
-    las salidas (ahorra memoria en modelos de lenguaje).
+    ``device=None`` evalúa donde ya está el modelo. Las métricas reciben ``(outputs,
+    targets)`` concatenados de todos los lotes, en CPU y ``float32`` (las salidas); las salidas
+    de secuencia se entregan tal cual (o aplanadas a tokens si la longitud varía entre lotes) y
+    la métrica decide. Sin métricas no se guardan las salidas (ahorra memoria en modelos de
+    lenguaje). Con varios procesos, cada uno evalúa su parte y se reúnen los resultados.
 
     Ejemplo:
         >>> evaluate(model, val_loader, metrics={"accuracy": acc})  # doctest: +SKIP
@@ -625,13 +653,17 @@ def evaluate(
         accelerator = _make_accelerator(amp)
         dev = accelerator.device
         model.to(dev)
-        prepared = accelerator.prepare_data_loader(loader)  # type: ignore[arg-type]
+        prepared = _prepare_eval_loader(accelerator, loader)
         return _run_eval(
             model, prepared, loss_fn=loss_fn, explicit_loss_fn=explicit,
             metrics=metrics, compute_loss=compute_loss, device=dev, move=False,
             non_blocking=False, autocast=accelerator.autocast, accelerator=accelerator,
         )  # fmt: skip
-    dev = torch.device(device) if device is not None else get_device(verbose=False)
+    if device is not None:
+        dev = torch.device(device)
+    else:  # por defecto, donde ya está el modelo (p. ej. la GPU tras fit)
+        first = next(iter(model.parameters()), None)
+        dev = first.device if first is not None else get_device(verbose=False)
     model.to(dev)
     return _run_eval(
         model, loader, loss_fn=loss_fn, explicit_loss_fn=explicit, metrics=metrics,
@@ -676,7 +708,8 @@ def fit(
     - **Dispositivo**: por defecto ``get_device()`` (GPU si hay). En CUDA usa precisión mixta
       (``torch.autocast`` con bf16 si la GPU lo soporta; si no fp16 con ``GradScaler``);
       ``amp=False`` la desactiva. En CPU no hay autocast.
-    - **Optimizador**: si no se pasa, ``AdamW(model.parameters(), lr=lr)``.
+    - **Optimizador**: si no se pasa, ``AdamW(model.parameters(), lr=lr)``; si se pasa, ``lr``
+      no se usa.
     - **Pérdida**: ``loss_fn`` (por defecto ``nn.CrossEntropyLoss()``) o ``compute_loss``
       (ver la convención de lotes en la ayuda del módulo).
     - **Métricas**: ``metrics={"accuracy": fn}`` con ``fn(outputs, targets) -> float``; se
@@ -698,7 +731,14 @@ def fit(
       comprueba en cada lote; en GPU, para no sincronizar en cada paso, cada 50 lotes y al final
       de la época.
     - Varios procesos (``torchrun`` / ``accelerate launch``): se usa Hugging Face Accelerate sin
-      cambiar la llamada; solo el proceso principal imprime y guarda checkpoints.
+      cambiar la llamada; solo el proceso principal imprime y guarda checkpoints. Cada proceso
+      recibe lotes de ``batch_size`` (el lote efectivo se multiplica por el número de procesos)
+      y, como es norma en Accelerate, un planificador por lote avanza una vez por proceso en
+      cada paso. La reanudación exacta está garantizada con un solo proceso.
+
+    El historial guarda por época ``train_loss``, ``val_loss``, ``val_<métrica>``, ``time_s``,
+    ``examples_per_s`` (ejemplos = primera dimensión del objetivo o, en lotes-diccionario, del
+    primer tensor), ``lr`` y, si se pide, ``grad_norm``.
 
     Ejemplo:
         >>> history = fit(model, train_loader, val_loader=val_loader, epochs=10,
@@ -770,16 +810,14 @@ def fit(
     if distributed:
         prep_sched = scheduler is not None and scheduler_step == "batch" and not is_plateau
         to_prepare: list[Any] = [model, optimizer, train_loader]
-        if val_loader is not None:
-            to_prepare.append(val_loader)
         if prep_sched:
             to_prepare.append(scheduler)
         prepared = list(accelerator.prepare(*to_prepare))
         model, optimizer, train_loader = prepared[0], prepared[1], prepared[2]
-        if val_loader is not None:
-            val_loader = prepared[3]
         if prep_sched:
-            scheduler = prepared[-1]
+            scheduler = prepared[3]
+        if val_loader is not None:
+            val_loader = _prepare_eval_loader(accelerator, val_loader)
         n_batches = len(train_loader)  # type: ignore[arg-type]
         autocast: Callable[[], Any] = accelerator.autocast
         move = False
@@ -790,9 +828,7 @@ def fit(
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("El modelo no tiene parámetros entrenables (requires_grad=True).")
-    # En CPU (un proceso) la pérdida se lee en cada lote: es barato y detecta NaN al instante.
-    # En GPU o con varios procesos se acumula como tensor y se sincroniza cada _SYNC_EVERY_GPU.
-    check_each_step = not distributed and dev.type == "cpu"
+    check_each_step = _sync_each_step(dev, distributed)
     sync_every = 1 if check_each_step else _SYNC_EVERY_GPU
 
     # --- estado y reanudación ---------------------------------------------------------------
@@ -844,7 +880,7 @@ def fit(
     )
     if say and not finished:
         if distributed:
-            donde = f"Accelerate con {accelerator.num_processes} procesos en {describe_device(dev)}"
+            donde = f"{describe_device(dev)} con Accelerate ({accelerator.num_processes} procesos)"
         else:
             donde = describe_device(dev)
         amp_txt = ""
@@ -909,7 +945,7 @@ def fit(
             step_now = micro == group
             scaled = loss / group if group != 1 else loss
             if distributed:
-                if step_now:
+                if step_now or n_batches is None:  # sin len() no se sabe cuál es el último lote
                     accelerator.backward(scaled)
                 else:
                     with accelerator.no_sync(model):
@@ -974,7 +1010,7 @@ def fit(
         entry: dict[str, Any] = {"epoch": epoch, "train_loss": train_loss, "val_loss": None}
         if val_loader is not None:
             val = _run_eval(
-                model, val_loader, loss_fn=loss_fn, explicit_loss_fn=explicit_loss_fn,
+                raw_model, val_loader, loss_fn=loss_fn, explicit_loss_fn=explicit_loss_fn,
                 metrics=metrics, compute_loss=compute_loss, device=dev, move=move,
                 non_blocking=non_blocking, autocast=autocast, accelerator=accelerator,
             )  # fmt: skip
@@ -992,11 +1028,9 @@ def fit(
             entry["grad_norm"] = float(gn_sum.item()) / count if count else float("nan")
 
         # --- mejor época, parada temprana, planificador ---------------------------------------
-        improved = False
         if track_best:
             current = entry[monitor]
             if current is not None and (best_value is None or better(current, best_value)):
-                improved = True
                 best_value = float(current)
                 history.best_epoch, history.best_value = epoch, best_value
                 bad_epochs = 0
@@ -1013,7 +1047,7 @@ def fit(
                 scheduler.step()
         history.epochs.append(entry)
         if say:
-            print(_fmt_summary(entry, epochs) + (" *" if improved and early_stopping else ""))
+            print(_fmt_summary(entry, epochs))
         stop = early_stopping is not None and bad_epochs >= early_stopping
         if stop:
             history.stopped_early = True

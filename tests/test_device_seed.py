@@ -1,0 +1,75 @@
+"""Pruebas de ``utils.device`` y ``utils.seed``."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from utils.device import amp_dtype, describe_device, get_device
+from utils.seed import set_seed
+
+
+def test_get_device_cpu_and_message(capsys):
+    assert get_device("cpu", verbose=False) == torch.device("cpu")
+    assert capsys.readouterr().out == ""
+    get_device("cpu")
+    assert capsys.readouterr().out.startswith("Dispositivo: cpu")
+
+
+def test_get_device_default_is_valid():
+    dev = get_device(verbose=False)
+    assert dev.type in {"cuda", "mps", "cpu"}
+    if torch.cuda.is_available():
+        assert dev.type == "cuda"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="hay GPU CUDA en esta máquina")
+def test_get_device_cuda_without_gpu_is_clear():
+    with pytest.raises(ValueError, match="no hay GPU CUDA"):
+        get_device("cuda")
+
+
+def test_describe_and_amp_dtype_on_cpu():
+    assert describe_device("cpu").startswith("cpu (")
+    assert "hilos" in describe_device(torch.device("cpu"))
+    assert amp_dtype("cpu") is None
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="necesita GPU CUDA")
+def test_amp_dtype_on_cuda():
+    expected = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    assert amp_dtype("cuda") == expected
+
+
+def _draws() -> tuple[float, float, list[float]]:
+    return random.random(), float(np.random.rand()), torch.rand(3).tolist()
+
+
+def test_set_seed_makes_all_generators_reproducible():
+    assert set_seed(123) == 123
+    first = _draws()
+    set_seed(123)
+    assert _draws() == first
+    set_seed(124)
+    assert _draws() != first
+
+
+def test_set_seed_large_seed_is_accepted():
+    assert set_seed(2**40) == 2**40  # NumPy recibe la semilla módulo 2**32
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "42", None])
+def test_set_seed_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="entero no negativo"):
+        set_seed(bad)  # type: ignore[arg-type]
+
+
+def test_set_seed_deterministic_flag():
+    try:
+        set_seed(0, deterministic=True)
+        assert torch.are_deterministic_algorithms_enabled()
+    finally:
+        torch.use_deterministic_algorithms(False)

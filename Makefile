@@ -40,7 +40,7 @@ notebooks: setup
 	CURSO_SMOKE=1 TQDM_DISABLE=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg \
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:python \
-		-n $(JOBS) --dist loadscope --durations=0 -q clase_*/
+		-n $(JOBS) --dist loadscope -q clase_*/
 
 # Ejecuta todos los cuadernos en modo completo, en su sitio, y regenera RESULTADOS.md.
 course: setup

@@ -366,10 +366,25 @@ def greedy_decode(
     _check_max_new_tokens(max_new_tokens)
     _check_eos(eos_id)
     tokens = _prepare_prompt(prompt, device)
+    return _generate(
+        step_fn, tokens, state, max_new_tokens, eos_id, include_eos, lambda logits: int(logits[0].argmax())
+    )
+
+
+def _generate(
+    step_fn: StepFn,
+    tokens: torch.Tensor,
+    state: Any,
+    max_new_tokens: int,
+    eos_id: int | None,
+    include_eos: bool,
+    pick: Callable[[torch.Tensor], int],
+) -> list[int]:
+    """Bucle autorregresivo común a greedy y muestreo: ``pick(logits [1, V]) -> id``."""
     generated: list[int] = []
     for _ in range(max_new_tokens):
         logits, state = _call_step(step_fn, tokens, state, 1, eos_id)
-        next_id = int(logits[0].argmax())
+        next_id = pick(logits)
         if eos_id is not None and next_id == eos_id:
             if include_eos:
                 generated.append(next_id)
@@ -415,22 +430,15 @@ def sample(
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError("generator debe ser un torch.Generator (o None).")
     tokens = _prepare_prompt(prompt, device)
-    generated: list[int] = []
-    for _ in range(max_new_tokens):
-        logits, state = _call_step(step_fn, tokens, state, 1, eos_id)
+
+    def pick(logits: torch.Tensor) -> int:
         logits = filter_logits(logits / temperature, top_k=top_k, top_p=top_p)
         probs = torch.softmax(logits, dim=-1)  # probs: [1, vocab]
         if generator is not None and probs.device != generator.device:
             probs = probs.to(generator.device)
-        next_id = int(torch.multinomial(probs, 1, generator=generator)[0, 0])
-        if eos_id is not None and next_id == eos_id:
-            if include_eos:
-                generated.append(next_id)
-            break
-        generated.append(next_id)
-        next_tok = torch.tensor([[next_id]], dtype=torch.long, device=tokens.device)
-        tokens = torch.cat([tokens, next_tok], dim=1)
-    return generated
+        return int(torch.multinomial(probs, 1, generator=generator)[0, 0])
+
+    return _generate(step_fn, tokens, state, max_new_tokens, eos_id, include_eos, pick)
 
 
 @torch.no_grad()

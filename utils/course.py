@@ -44,9 +44,10 @@ def run_notebook(path: Path, timeout: int = 1800, smoke: bool = False) -> float:
     if not path.exists():
         raise FileNotFoundError(f"No existe el cuaderno {path}.")
     nb = nbformat.read(path, as_version=4)
+    saved_env = dict(os.environ)  # el núcleo hereda el entorno; lo restauramos al terminar
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if smoke:
         os.environ["CURSO_SMOKE"] = "1"
     else:
@@ -59,7 +60,11 @@ def run_notebook(path: Path, timeout: int = 1800, smoke: bool = False) -> float:
         record_timing=False,
     )
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
     elapsed = time.perf_counter() - start
     _strip_widgets(nb)
     if not smoke:

@@ -567,3 +567,39 @@ def test_bench_on_cuda():
     rows = run_benchmark(n_examples=128, batch_size=32, repeats=1, device="cuda", vocab_size=50)
     assert [(r["amp"], r["bar"]) for r in rows][:2] == [(False, False), (True, False)]
     assert all(r["fit_ex_s"] > 0 for r in rows)
+
+
+class _TrackedLoss(nn.CrossEntropyLoss):
+    """CrossEntropyLoss que anota a qué dispositivo se movió."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.moved_to: list[torch.device] = []
+
+    def to(self, *args, **kwargs):  # type: ignore[override]
+        self.moved_to.append(torch.device(args[0]))
+        return super().to(*args, **kwargs)
+
+
+def test_loss_module_with_class_weights_follows_the_device():
+    """Los pesos por clase de la pérdida van al dispositivo del entrenamiento (si no, fallaría en GPU)."""
+    loss_fn = _TrackedLoss(weight=torch.tensor([1.0, 3.0]))
+    fit(
+        mlp(),
+        DataLoader(separable(64), batch_size=16),
+        epochs=1,
+        loss_fn=loss_fn,
+        device="cpu",
+        verbose=False,
+    )
+    assert loss_fn.moved_to == [torch.device("cpu")]
+    evaluate(mlp(), DataLoader(separable(64), batch_size=16), loss_fn=loss_fn, device="cpu")
+    assert loss_fn.moved_to[-1] == torch.device("cpu") and len(loss_fn.moved_to) == 2
+
+
+@needs_cuda
+def test_class_weighted_loss_on_cuda():
+    set_seed(0)
+    h = fit(mlp(), DataLoader(separable(256), batch_size=32), epochs=3, lr=1e-2, device="cuda",
+            loss_fn=nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0])), verbose=False)  # fmt: skip
+    assert h["train_loss"][-1] < h["train_loss"][0]

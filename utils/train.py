@@ -665,6 +665,8 @@ def evaluate(
         first = next(iter(model.parameters()), None)
         dev = first.device if first is not None else get_device(verbose=False)
     model.to(dev)
+    if isinstance(loss_fn, nn.Module):
+        loss_fn.to(dev)
     return _run_eval(
         model, loader, loss_fn=loss_fn, explicit_loss_fn=explicit, metrics=metrics,
         compute_loss=compute_loss, device=dev, move=True, non_blocking=dev.type == "cuda",
@@ -797,6 +799,8 @@ def fit(
         dev = torch.device(device) if device is not None else get_device(verbose=False)
         is_main = True
         model.to(dev)
+    if isinstance(loss_fn, nn.Module):  # p. ej. CrossEntropyLoss(weight=...): pesos al dispositivo
+        loss_fn.to(dev)
     say = verbose and is_main
     use_cuda = dev.type == "cuda"
     non_blocking = use_cuda

@@ -61,6 +61,7 @@ lab: setup
 
 lint: $(STAMP)
 	$(BIN)/ruff check utils tests clase_*/
+	$(BIN)/ruff format --check utils tests clase_*/
 
 clean-cache:
 	rm -rf .cache

@@ -28,7 +28,9 @@ def test_committed_notebooks_are_fully_executed_without_errors():
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
             assert cell.execution_count is not None, f"{path.name}: celda sin ejecutar"
-            assert all(o.output_type != "error" for o in cell.outputs), f"{path.name}: error guardado"
+            assert all(o.output_type != "error" for o in cell.outputs), (
+                f"{path.name}: error guardado"
+            )
         assert "widgets" not in nb.metadata, f"{path.name}: metadatos de widgets"
 
 

@@ -12,14 +12,20 @@ from utils.course import run_notebook
 def _notebook(path: Path, *sources: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
 
 def test_run_notebook_stores_real_outputs_in_full_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("CURSO_SMOKE", "1")  # run_notebook debe quitarlo: modo completo
-    path = _notebook(tmp_path / "ok.ipynb", "import os\nprint(os.environ.get('CURSO_SMOKE', 'completo'))")
+    path = _notebook(
+        tmp_path / "ok.ipynb", "import os\nprint(os.environ.get('CURSO_SMOKE', 'completo'))"
+    )
     secs = run_notebook(path)
     nb = nbformat.read(path, as_version=4)
     assert secs > 0

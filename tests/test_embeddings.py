@@ -136,7 +136,9 @@ def test_evaluate_embeddings_on_tiny_files(tiny, tmp_path):
         encoding="utf-8",
     )
     pairs = tmp_path / "pares.tsv"
-    pairs.write_text("# comentario\nrey\treina\t8\npan\tagua\t6\nrey\tpan\t1\nrey\tdragón\t0\n", encoding="utf-8")
+    pairs.write_text(
+        "# comentario\nrey\treina\t8\npan\tagua\t6\nrey\tpan\t1\nrey\tdragón\t0\n", encoding="utf-8"
+    )
     res = embeddings.evaluate_embeddings(kv, analogies, pairs)
     assert res["analogias_total"] == 3 and res["analogias_evaluadas"] == 2
     assert 0.0 <= res["analogias"] <= 1.0

@@ -66,7 +66,10 @@ def _targets(root: Path) -> list[Path]:
 
 def _patterns(slug: str) -> list[tuple[str, str]]:
     return [
-        (rf"colab\.research\.google\.com/github/{_SLUG_RE}/", f"colab.research.google.com/github/{slug}/"),
+        (
+            rf"colab\.research\.google\.com/github/{_SLUG_RE}/",
+            f"colab.research.google.com/github/{slug}/",
+        ),
         (rf"https://github\.com/{_SLUG_RE}\.git", f"https://github.com/{slug}.git"),
     ]
 
@@ -74,7 +77,9 @@ def _patterns(slug: str) -> list[tuple[str, str]]:
 def rewrite(slug: str, root: Path = REPO_ROOT) -> list[Path]:
     """Cambia el repositorio de todas las insignias y celdas de configuración. Devuelve los archivos tocados."""
     if not re.fullmatch(_SLUG_RE, slug):
-        raise ValueError(f"El repositorio debe tener la forma 'usuario/nombre'; se recibió {slug!r}.")
+        raise ValueError(
+            f"El repositorio debe tener la forma 'usuario/nombre'; se recibió {slug!r}."
+        )
     changed: list[Path] = []
     for path in _targets(root):
         text = path.read_text(encoding="utf-8")

@@ -367,7 +367,13 @@ def greedy_decode(
     _check_eos(eos_id)
     tokens = _prepare_prompt(prompt, device)
     return _generate(
-        step_fn, tokens, state, max_new_tokens, eos_id, include_eos, lambda logits: int(logits[0].argmax())
+        step_fn,
+        tokens,
+        state,
+        max_new_tokens,
+        eos_id,
+        include_eos,
+        lambda logits: int(logits[0].argmax()),
     )
 
 

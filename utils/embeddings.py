@@ -135,7 +135,9 @@ def _check_config(
         if not _is_int(value) or value < low:
             raise ValueError(f"{name} debe ser un entero ≥ {low}; se recibió {value!r}.")
     if isinstance(sample, bool) or not isinstance(sample, (int, float)) or not 0 <= sample < 1:
-        raise ValueError(f"sample debe ser un número en [0, 1) (p. ej. 1e-3); se recibió {sample!r}.")
+        raise ValueError(
+            f"sample debe ser un número en [0, 1) (p. ej. 1e-3); se recibió {sample!r}."
+        )
 
 
 def _atomic_save(kv: Any, path: Path) -> None:
@@ -170,7 +172,10 @@ def _try_load(path: Path, vector_size: int) -> tuple[Any, str]:
     if not isinstance(kv, KeyedVectors):
         return None, f"contiene un {type(kv).__name__}, no un KeyedVectors"
     if len(kv) == 0 or kv.vector_size != vector_size:
-        return None, f"tiene {len(kv)} palabras de dimensión {kv.vector_size} (se esperaba {vector_size})"
+        return (
+            None,
+            f"tiene {len(kv)} palabras de dimensión {kv.vector_size} (se esperaba {vector_size})",
+        )
     return kv, ""
 
 
@@ -232,7 +237,9 @@ def load_word2vec(
         kv, problem = _try_load(path, vector_size)
         if kv is not None:
             if verbose:
-                print(f"Vectores cargados de {path} ({len(kv):,} palabras, dimensión {kv.vector_size}).")
+                print(
+                    f"Vectores cargados de {path} ({len(kv):,} palabras, dimensión {kv.vector_size})."
+                )
             return kv
         print(f"⚠️ El archivo {path} {problem}: se vuelve a entrenar el modelo.")
 

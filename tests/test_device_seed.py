@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from utils.device import amp_dtype, describe_device, get_device
+from utils._checks import check_int
+from utils.device import amp_dtype, describe_device, get_device, model_device
 from utils.seed import set_seed
 
 
@@ -73,3 +74,17 @@ def test_set_seed_deterministic_flag():
         assert torch.are_deterministic_algorithms_enabled()
     finally:
         torch.use_deterministic_algorithms(False)
+
+
+def test_model_device_follows_the_parameters():
+    assert model_device(torch.nn.Linear(2, 2)) == torch.device("cpu")
+    assert model_device(torch.nn.ReLU()) == torch.device("cpu")  # sin parámetros: el de defecto
+    assert model_device(torch.nn.ReLU(), default="meta") == torch.device("meta")
+    assert model_device(torch.nn.Linear(2, 2, device="meta")) == torch.device("meta")
+
+
+def test_check_int_accepts_integers_and_rejects_the_rest():
+    assert check_int(3, "n") == 3 and check_int(np.int64(0), "seed", 0) == 0
+    for bad in (0, -1, 2.0, True, "3", None):
+        with pytest.raises(ValueError, match="n debe ser un entero ≥ 1"):
+            check_int(bad, "n")

@@ -120,3 +120,26 @@ def test_retrieval_bot_bad_input():
         bot.retrieve("hola")
     with pytest.raises(TypeError):
         bot.reply(["hola"])  # type: ignore[arg-type]
+
+
+def test_exact_match_ignores_case_and_spacing_only():
+    from utils.dialogue import exact_match
+
+    assert exact_match("¿Qué  es un CHATBOT?", ["otra cosa", "¿qué es un chatbot?"])
+    assert not exact_match("qué es un chatbot", ["¿qué es un chatbot?"])  # los signos cuentan
+    assert not exact_match("hola", [])
+    with pytest.raises(TypeError, match="reply"):
+        exact_match(None, ["hola"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="colección"):
+        exact_match("hola", "hola")
+
+
+def test_chat_loops_until_exit_and_counts_turns(capsys):
+    from utils.dialogue import chat
+
+    messages = iter(["  hola  ", "¿qué tal?", "SALIR", "no se lee"])
+    turns = chat(lambda m: f"eco: {m}", input_fn=lambda _prompt: next(messages))
+    out = capsys.readouterr().out
+    assert turns == 2
+    assert "Bot: eco: hola\n" in out and "Bot: eco: ¿qué tal?\n" in out
+    assert out.rstrip().endswith("Bot: ¡Hasta luego!") and "no se lee" not in out

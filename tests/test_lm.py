@@ -1,4 +1,4 @@
-"""Pruebas de utils.lm: ventanas, modelo de lenguaje recurrente, generación y detokenización."""
+"""Pruebas de utils.lm: ventanas, modelo de lenguaje recurrente, y generación."""
 
 from __future__ import annotations
 
@@ -11,17 +11,11 @@ from torch.utils.data import DataLoader
 
 import utils.lm as lm_module
 from utils.decoding import greedy_decode, sample
-from utils.lm import RNNLanguageModel, detokenize, generate, make_lm_windows
+from utils.lm import RNNLanguageModel, generate, make_lm_windows
 from utils.seed import set_seed
 from utils.train import fit, sequence_cross_entropy
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_doctests():
@@ -205,21 +199,3 @@ def test_generate_banned_ids_are_never_produced(small_lstm):
 def test_generate_needs_step_fn():
     with pytest.raises(TypeError, match="step_fn"):
         generate(torch.nn.Linear(2, 2), [1], 3)
-
-
-# --- detokenize ---------------------------------------------------------------------------------
-
-
-def test_detokenize_spanish_punctuation():
-    tokens = ["en", "el", "principio", ",", "dios", "dijo", ":", "¡", "sea", "la", "luz", "!",
-              "(", "y", "fue", ")", "«", "bien", "»", "..."]  # fmt: skip
-    assert detokenize(tokens) == "En el principio, dios dijo: ¡sea la luz! (Y fue) «bien»..."
-    assert detokenize([]) == ""
-    assert detokenize(["<unk>", "."]) == "<unk>."
-
-
-def test_detokenize_bad_input():
-    with pytest.raises(TypeError, match="lista de tokens"):
-        detokenize("hola mundo")
-    with pytest.raises(TypeError, match="str"):
-        detokenize(["hola", 3])

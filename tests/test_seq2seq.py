@@ -15,7 +15,6 @@ from utils.seq2seq import (
     Encoder,
     LuongAttention,
     Seq2Seq,
-    detokenize,
     teacher_forcing_loss,
     translate,
 )
@@ -207,15 +206,6 @@ def test_translate_bad_input_and_unknown_words():
         translate(model, "hola", vocab, vocab)
     with pytest.raises(ValueError, match="method"):
         translate(model, ["hola"], vocab, vocab, method="sample")  # type: ignore[arg-type]
-
-
-def test_detokenize():
-    assert (
-        detokenize(["sixty", "-", "two", "years", "(", "old", ")", "."]) == "sixty-two years (old)."
-    )
-    assert detokenize([]) == ""
-    with pytest.raises(TypeError):
-        detokenize("hola .")
 
 
 def test_bidirectional_encoder():

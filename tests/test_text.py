@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 import utils.text as text_module
 from utils.text import (
     Vocab,
+    detokenize,
     make_collate,
     make_seq2seq_collate,
     ngrams,
@@ -384,3 +385,35 @@ def test_text_module_does_not_import_torch():
         check=True,
         cwd=str(__import__("pathlib").Path(__file__).parents[1]),
     )
+
+
+# --- detokenize -------------------------------------------------------------------------------
+
+
+def test_detokenize_spanish_punctuation_and_capitals():
+    tokens = ["en", "el", "principio", ",", "dios", "dijo", ":", "¡", "sea", "la", "luz", "!",
+              "(", "y", "fue", ")", "«", "bien", "»", "..."]  # fmt: skip
+    assert detokenize(tokens, capitalize=True) == (
+        "En el principio, dios dijo: ¡sea la luz! (Y fue) «bien»..."
+    )
+    assert detokenize(tokens) == "en el principio, dios dijo: ¡sea la luz! (y fue) «bien»..."
+    assert detokenize([]) == ""
+    assert detokenize(["<unk>", "."]) == "<unk>."
+
+
+def test_detokenize_joins_hyphenated_words_and_percent():
+    tokens = ["sixty", "-", "two", "years", "(", "old", ")", ",", "50", "%", "."]
+    assert detokenize(tokens) == "sixty-two years (old), 50%."
+    assert detokenize(["a", "-", "-", "b"]) == "a - - b"  # solo un guion entre dos palabras
+
+
+def test_detokenize_inverts_tokenize_on_plain_text():
+    text = "¿dónde está el niño? ¡tiene 15 años, no 16!"
+    assert detokenize(tokenize(text)) == text
+
+
+def test_detokenize_bad_input():
+    with pytest.raises(TypeError, match="lista de tokens"):
+        detokenize("hola mundo")
+    with pytest.raises(TypeError, match="str"):
+        detokenize(["hola", 3])  # type: ignore[list-item]

@@ -22,13 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Modelos diminutos: un hilo es más rápido y no sufre si la máquina está ocupada."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:

@@ -32,6 +32,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._checks import check_int
+from .device import model_device
 from .text import Vocab, make_collate, tokenize
 
 __all__ = [
@@ -43,12 +45,6 @@ __all__ = [
 ]
 
 _CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} debe ser un entero ≥ 1; se recibió {value!r}.")
-    return int(value)
 
 
 class RNNClassifier(nn.Module):
@@ -104,11 +100,11 @@ class RNNClassifier(nn.Module):
         pooling: Literal["last", "max"] = "last",
     ) -> None:
         super().__init__()
-        vocab_size = _positive_int(vocab_size, "vocab_size")
-        emb_dim = _positive_int(emb_dim, "emb_dim")
-        hidden = _positive_int(hidden, "hidden")
-        num_layers = _positive_int(num_layers, "num_layers")
-        if _positive_int(num_classes, "num_classes") < 2:
+        vocab_size = check_int(vocab_size, "vocab_size")
+        emb_dim = check_int(emb_dim, "emb_dim")
+        hidden = check_int(hidden, "hidden")
+        num_layers = check_int(num_layers, "num_layers")
+        if check_int(num_classes, "num_classes") < 2:
             raise ValueError(f"num_classes debe ser ≥ 2; se recibió {num_classes}.")
         if cell not in _CELLS:
             raise ValueError(f"cell debe ser 'lstm' o 'gru'; se recibió {cell!r}.")
@@ -199,7 +195,7 @@ def encode_texts(
     if isinstance(texts, str):
         raise TypeError("encode_texts espera una lista de textos, no un único texto: usa [texto].")
     if max_len is not None:
-        max_len = _positive_int(max_len, "max_len")
+        max_len = check_int(max_len, "max_len")
     encoded = []
     for i, text in enumerate(texts):
         if not isinstance(text, str):
@@ -264,11 +260,6 @@ def embedding_matrix_from_word2vec(
     return matrix, len(found) / len(words)
 
 
-def _model_device(model: nn.Module) -> torch.device:
-    first = next(iter(model.parameters()), None)
-    return first.device if first is not None else torch.device("cpu")
-
-
 @torch.no_grad()
 def predict_loader(
     model: nn.Module, loader: Iterable[Any], device: torch.device | str | None = None
@@ -283,7 +274,7 @@ def predict_loader(
         >>> probs, labels = predict_loader(model, test_loader)  # doctest: +SKIP
         >>> accuracy(labels, probs.argmax(axis=1))  # doctest: +SKIP
     """
-    dev = torch.device(device) if device is not None else _model_device(model)
+    dev = torch.device(device) if device is not None else model_device(model)
     model.to(dev).eval()
     all_probs, all_labels = [], []
     for batch in loader:
@@ -324,7 +315,7 @@ def predict_texts(
     texts = list(texts)
     if not texts:
         raise ValueError("No hay textos que clasificar (lista vacía).")
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = check_int(batch_size, "batch_size")
     encoded = encode_texts(texts, vocab, tokenizer)
     collate = make_collate(pad_id=vocab.pad_id)
     batches = [

@@ -57,3 +57,14 @@ def amp_dtype(device: torch.device | str) -> torch.dtype | None:
     if device.type != "cuda":
         return None
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def model_device(model: torch.nn.Module, default: torch.device | str = "cpu") -> torch.device:
+    """El dispositivo donde están los parámetros de ``model`` (``default`` si no tiene ninguno).
+
+    Ejemplo:
+        >>> model_device(torch.nn.Linear(2, 2))
+        device(type='cpu')
+    """
+    first = next(iter(model.parameters()), None)
+    return first.device if first is not None else torch.device(default)

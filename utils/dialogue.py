@@ -23,14 +23,14 @@ Ejemplo:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from .nlp import normalize
-from .text import ngrams
+from .text import ngrams, tokenize
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -40,7 +40,9 @@ __all__ = [
     "RetrievalBot",
     "acceptable_answers",
     "char_ngrams",
+    "chat",
     "dev_test_split",
+    "exact_match",
 ]
 
 #: Umbral de confianza (similitud coseno) elegido en la clase 2 con la mitad de desarrollo.
@@ -240,6 +242,26 @@ def acceptable_answers(
     return result
 
 
+def exact_match(reply: str, options: Iterable[str]) -> bool:
+    """¿Es ``reply`` igual, token a token, a alguna de las respuestas ``options``?
+
+    Compara con ``utils.text.tokenize``: no cuentan las mayúsculas ni los espacios de más,
+    pero sí cada palabra y cada signo. Es la «exactitud» de los bots de las clases 2 y 6.
+
+    Ejemplo:
+        >>> exact_match("soy  un Bot.", ["Soy un bot.", "Hola."])
+        True
+        >>> exact_match("soy un bot", ["Soy un bot."])
+        False
+    """
+    if not isinstance(reply, str):
+        raise TypeError(f"reply debe ser un texto (str); se recibió {type(reply).__name__}.")
+    if isinstance(options, str):
+        raise TypeError("options debe ser una colección de respuestas, no un único texto.")
+    tokens = tokenize(reply)
+    return any(tokens == tokenize(o) for o in options)
+
+
 def char_ngrams(text: str, sizes: Iterable[int] = (2, 3, 4)) -> list[str]:
     """N-gramas de caracteres de cada palabra normalizada (sin tildes ni puntuación), con
     espacios como bordes: «chatbots» y «chatbot» comparten casi todos sus rasgos.
@@ -338,3 +360,32 @@ class RetrievalBot:
             raise TypeError(f"reply() espera un texto (str); se recibió {type(text).__name__}.")
         found = self.answer([text])[0]
         return self.fallback if found is None else found
+
+
+#: Mensajes que terminan una conversación de :func:`chat`.
+EXIT_WORDS = frozenset({"salir", "exit", "quit"})
+
+
+def chat(reply: Callable[[str], str], input_fn: Callable[[str], str] = input) -> int:
+    """Conversación interactiva (Jupyter/Colab): lee mensajes y escribe la respuesta del bot.
+
+    ``reply`` recibe el mensaje y devuelve el texto a mostrar. Termina con «salir» (o ``exit``,
+    ``quit``) y devuelve el número de turnos. ``input_fn`` permite probarla sin teclado.
+
+    Ejemplo:
+        >>> mensajes = iter(["hola", "salir"])
+        >>> chat(str.upper, input_fn=lambda _: next(mensajes))
+        Escribe tu mensaje («salir» para terminar).
+        Bot: HOLA
+        Bot: ¡Hasta luego!
+        1
+    """
+    print("Escribe tu mensaje («salir» para terminar).")
+    turns = 0
+    while True:
+        message = input_fn("Tú: ").strip()
+        if message.lower() in EXIT_WORDS:
+            print("Bot: ¡Hasta luego!")
+            return turns
+        print("Bot:", reply(message))
+        turns += 1

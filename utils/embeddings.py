@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._checks import check_int
 from .config import REPO_ROOT, data_dir
 
 __all__ = [
@@ -47,10 +48,6 @@ ANALOGIES_FILE: Path = REPO_ROOT / "clase_3" / "analogias_es.txt"
 
 #: Pares de palabras con su parecido de 0 a 10 (formato WordSim-353).
 SIMILARITY_FILE: Path = REPO_ROOT / "clase_3" / "similitud_es.tsv"
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def corpus_sentences(books: Sequence[str] | None = None) -> list[list[str]]:
@@ -132,8 +129,7 @@ def _check_config(
         ("workers", workers, 1),
         ("seed", seed, 0),
     ):
-        if not _is_int(value) or value < low:
-            raise ValueError(f"{name} debe ser un entero ≥ {low}; se recibió {value!r}.")
+        check_int(value, name, low)
     if isinstance(sample, bool) or not isinstance(sample, (int, float)) or not 0 <= sample < 1:
         raise ValueError(
             f"sample debe ser un número en [0, 1) (p. ej. 1e-3); se recibió {sample!r}."

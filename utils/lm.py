@@ -9,7 +9,6 @@ las copien:
 - :class:`RNNLanguageModel`: *embedding* → RNN / LSTM / GRU → capa lineal con los *logits*
   del siguiente token, con ``step_fn`` para ``utils.decoding``.
 - :func:`generate`: envoltorio de *greedy*, *beam search* y muestreo de ``utils.decoding``.
-- :func:`detokenize`: vuelve a unir tokens de palabra en un texto legible.
 
 Ejemplo::
 
@@ -34,20 +33,16 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import TensorDataset
 
+from ._checks import check_int
 from .decoding import beam_search, greedy_decode, sample
+from .device import model_device
 
-__all__ = ["CELLS", "RNNLanguageModel", "detokenize", "generate", "make_lm_windows"]
+__all__ = ["CELLS", "RNNLanguageModel", "generate", "make_lm_windows"]
 
 #: Celdas recurrentes disponibles: nombre → clase de PyTorch.
 CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 _STRATEGIES = ("greedy", "beam", "sample")
-
-
-def _check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} debe ser un entero ≥ {minimum}; se recibió {value!r}.")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,8 +75,8 @@ def make_lm_windows(
         >>> len(make_lm_windows(list(range(7)), seq_len=3, stride=1))
         4
     """
-    seq_len = _check_positive_int(seq_len, "seq_len")
-    stride = seq_len if stride is None else _check_positive_int(stride, "stride")
+    seq_len = check_int(seq_len, "seq_len")
+    stride = seq_len if stride is None else check_int(stride, "stride")
     if isinstance(ids, str):
         raise TypeError("ids debe ser una secuencia de índices, no un texto: codifícalo antes.")
     if isinstance(ids, Tensor):
@@ -161,10 +156,10 @@ class RNNLanguageModel(nn.Module):
         tie_weights: bool = False,
     ) -> None:
         super().__init__()
-        vocab_size = _check_positive_int(vocab_size, "vocab_size", minimum=2)
-        emb_dim = _check_positive_int(emb_dim, "emb_dim")
-        hidden = _check_positive_int(hidden, "hidden")
-        layers = _check_positive_int(layers, "layers")
+        vocab_size = check_int(vocab_size, "vocab_size", minimum=2)
+        emb_dim = check_int(emb_dim, "emb_dim")
+        hidden = check_int(hidden, "hidden")
+        layers = check_int(layers, "layers")
         if not isinstance(cell, str) or cell.lower() not in CELLS:
             raise ValueError(f"cell debe ser una de {list(CELLS)}; se recibió {cell!r}.")
         if (
@@ -260,8 +255,7 @@ def generate(
     if not isinstance(strategy, str) or strategy not in _STRATEGIES:
         raise ValueError(f"strategy debe ser una de {list(_STRATEGIES)}; se recibió {strategy!r}.")
     if device is None:
-        first = next(iter(model.parameters()), None)
-        device = first.device if first is not None else None
+        device = model_device(model)
     banned = [int(i) for i in banned_ids]
     step_fn = model.step_fn
     if banned:
@@ -279,47 +273,3 @@ def generate(
     model.eval()
     decoder = {"greedy": greedy_decode, "beam": beam_search, "sample": sample}[strategy]
     return decoder(step_fn, prompt, max_new_tokens, device=device, **kwargs)
-
-
-# ---------------------------------------------------------------------------------------------
-# De tokens a texto
-# ---------------------------------------------------------------------------------------------
-
-_NO_SPACE_BEFORE = set(".,;:!?)]}»”’…") | {"..."}
-_NO_SPACE_AFTER = set("¿¡([{«“‘")
-_SENTENCE_END = set(".!?") | {"..."}
-
-
-def detokenize(tokens: Sequence[str], capitalize: bool = True) -> str:
-    """Une tokens de palabra en un texto: sin espacio antes de ``. , ; : ? ! )`` ni tras ``¿ ¡ (``.
-
-    Con ``capitalize=True`` pone en mayúscula la primera letra del texto y la que sigue a un
-    fin de oración (``. ! ?``), porque el tokenizador del curso pasa todo a minúsculas.
-
-    Ejemplo:
-        >>> detokenize(["y", "dijo", ":", "¿", "quién", "eres", "?", "yo", "soy", "."])
-        'Y dijo: ¿quién eres? Yo soy.'
-        >>> detokenize(["hola", ",", "mundo"], capitalize=False)
-        'hola, mundo'
-    """
-    if isinstance(tokens, str):
-        raise TypeError("detokenize espera una lista de tokens, no un texto.")
-    pieces: list[str] = []
-    attach = True  # ¿el siguiente token va pegado al anterior?
-    upper = capitalize
-    for tok in tokens:
-        if not isinstance(tok, str):
-            raise TypeError(f"Cada token debe ser str; se recibió {tok!r}.")
-        if not tok:
-            continue
-        word = tok
-        if upper and word[0].isalpha():
-            word = word[0].upper() + word[1:]
-            upper = False
-        if pieces and not attach and tok not in _NO_SPACE_BEFORE:
-            pieces.append(" ")
-        pieces.append(word)
-        attach = tok in _NO_SPACE_AFTER
-        if capitalize and tok in _SENTENCE_END:
-            upper = True
-    return "".join(pieces)

@@ -17,8 +17,8 @@ conversacional (6c) y el desafío 6 las reutilicen sin copiarlas:
   función de paso de ``utils.decoding`` (greedy, beam search, muestreo).
 - :func:`teacher_forcing_loss`: el ``compute_loss`` de ``utils.train.fit`` para lotes
   ``(src, src_lengths, tgt_in, tgt_out)`` de ``make_seq2seq_collate(shift_target=True)``.
-- :func:`translate`: de textos a los tokens generados, con greedy o beam search, y
-  :func:`detokenize`: de tokens a un texto legible (también para calcular BLEU).
+- :func:`translate`: de textos a los tokens generados, con greedy o beam search
+  (``utils.text.detokenize`` los vuelve texto, también para calcular BLEU).
 
 Ejemplo::
 
@@ -31,7 +31,6 @@ Ejemplo::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -39,7 +38,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._checks import check_int
 from .decoding import beam_search, greedy_decode
+from .device import model_device
 from .text import Vocab, tokenize
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "Encoder",
     "LuongAttention",
     "Seq2Seq",
-    "detokenize",
     "teacher_forcing_loss",
     "translate",
 ]
@@ -56,32 +56,6 @@ __all__ = [
 Score = Literal["dot", "general", "concat"]
 #: Estado de decodificación: (h [1, B, H], salidas del codificador [B, S, H], máscara [B, S]).
 State = tuple[Tensor, Tensor, Tensor]
-
-
-_SPACE_BEFORE = re.compile(r" ([.,;:!?)\]}»%])")
-_SPACE_AFTER = re.compile(r"([(\[{«¿¡]) ")
-_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
-
-
-def detokenize(tokens: Sequence[str]) -> str:
-    """Une tokens en un texto legible: sin espacio antes de ``. , ; : ! ? )`` ni después de
-    ``( ¿ ¡``, y con los guiones entre palabras pegados («sixty - two» → «sixty-two»).
-
-    Es el paso inverso (aproximado) de ``utils.text.tokenize``; sirve para mostrar traducciones
-    y para calcular BLEU con sacrebleu, que espera texto sin tokenizar.
-
-    Ejemplo:
-        >>> detokenize(["and", "god", "said", ",", "let", "there", "be", "light", "."])
-        'and god said, let there be light.'
-        >>> detokenize(["¿", "cómo", "estás", "?"])
-        '¿cómo estás?'
-    """
-    if isinstance(tokens, str):
-        raise TypeError("detokenize() espera una lista de tokens, no un texto.")
-    text = " ".join(str(t) for t in tokens)
-    text = _SPACE_BEFORE.sub(r"\1", text)
-    text = _SPACE_AFTER.sub(r"\1", text)
-    return _HYPHEN.sub("-", text)
 
 
 def _check_ids(x: Tensor, name: str) -> None:
@@ -94,12 +68,6 @@ def _check_ids(x: Tensor, name: str) -> None:
         )
     if x.is_floating_point():
         raise TypeError(f"{name} debe contener índices enteros; es de tipo {x.dtype}.")
-
-
-def _check_positive(**values: int) -> None:
-    for name, v in values.items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} debe ser un entero ≥ 1; se recibió {v!r}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +104,9 @@ class Encoder(nn.Module):
         bidirectional: bool = False,
     ) -> None:
         super().__init__()
-        _check_positive(vocab_size=vocab_size, emb_dim=emb_dim, hidden_dim=hidden_dim)
+        check_int(vocab_size, "vocab_size")
+        check_int(emb_dim, "emb_dim")
+        check_int(hidden_dim, "hidden_dim")
         if bidirectional and hidden_dim % 2:
             raise ValueError(
                 f"Con bidirectional=True, hidden_dim debe ser par (la mitad por dirección); se "
@@ -191,7 +161,9 @@ class Decoder(nn.Module):
         self, vocab_size: int, emb_dim: int, hidden_dim: int, pad_id: int = 0, dropout: float = 0.1
     ) -> None:
         super().__init__()
-        _check_positive(vocab_size=vocab_size, emb_dim=emb_dim, hidden_dim=hidden_dim)
+        check_int(vocab_size, "vocab_size")
+        check_int(emb_dim, "emb_dim")
+        check_int(hidden_dim, "hidden_dim")
         self.embedding = nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)
         self.rnn = nn.GRU(emb_dim, hidden_dim, batch_first=True)
         self.dropout = nn.Dropout(dropout)
@@ -237,7 +209,7 @@ class LuongAttention(nn.Module):
 
     def __init__(self, hidden_dim: int, score: Score = "general") -> None:
         super().__init__()
-        _check_positive(hidden_dim=hidden_dim)
+        check_int(hidden_dim, "hidden_dim")
         if score not in ("dot", "general", "concat"):
             raise ValueError(
                 f"score debe ser 'dot', 'general' o 'concat' (Luong et al., 2015); se recibió "
@@ -313,7 +285,9 @@ class AttnDecoder(nn.Module):
         score: Score = "general",
     ) -> None:
         super().__init__()
-        _check_positive(vocab_size=vocab_size, emb_dim=emb_dim, hidden_dim=hidden_dim)
+        check_int(vocab_size, "vocab_size")
+        check_int(emb_dim, "emb_dim")
+        check_int(hidden_dim, "hidden_dim")
         self.embedding = nn.Embedding(vocab_size, emb_dim, padding_idx=pad_id)
         self.rnn = nn.GRU(emb_dim, hidden_dim, batch_first=True)
         self.attention = LuongAttention(hidden_dim, score)
@@ -480,8 +454,7 @@ def translate(
     if method not in ("greedy", "beam"):
         raise ValueError(f"method debe ser 'greedy' o 'beam'; se recibió {method!r}.")
     if device is None:
-        first = next(iter(model.parameters()), None)
-        device = first.device if first is not None else torch.device("cpu")
+        device = model_device(model)
     model.eval()
     results: list[list[str]] = []
     for text in sentences:

@@ -39,6 +39,7 @@ __all__ = [
     "ngrams",
     "pad_batch",
     "pad_sequences",
+    "detokenize",
     "split_sentences",
     "tokenize",
 ]
@@ -97,6 +98,50 @@ def tokenize(text: str, lower: bool = True, keep_punct: bool = True) -> list[str
         text = text.lower()
     pattern = _TOKEN_RE if keep_punct else _TOKEN_NO_PUNCT_RE
     return pattern.findall(text)
+
+
+_NO_SPACE_BEFORE = frozenset(".,;:!?)]}»”’…%") | {"..."}
+_NO_SPACE_AFTER = frozenset("¿¡([{«“‘")
+_SENTENCE_END = frozenset(".!?…") | {"..."}
+_HYPHEN_RE = re.compile(r"(?<=\w) - (?=\w)")
+
+
+def detokenize(tokens: Sequence[str], capitalize: bool = False) -> str:
+    """El paso inverso (aproximado) de :func:`tokenize`: une tokens en un texto legible.
+
+    Sin espacio antes de ``. , ; : ! ? ) » %`` ni después de ``¿ ¡ ( «``, y con los guiones
+    entre palabras pegados («sixty - two» → «sixty-two»). Con ``capitalize=True`` pone en
+    mayúscula la primera letra y la que sigue a un fin de oración, porque ``tokenize`` pasa todo
+    a minúsculas. Sirve para mostrar texto generado y para calcular BLEU con sacrebleu, que
+    espera texto sin tokenizar.
+
+    Ejemplo:
+        >>> detokenize(["y", "dijo", ":", "¿", "quién", "eres", "?", "yo", "soy", "."], capitalize=True)
+        'Y dijo: ¿quién eres? Yo soy.'
+        >>> detokenize(["sixty", "-", "two", "years", "(", "old", ")", "."])
+        'sixty-two years (old).'
+    """
+    if isinstance(tokens, str):
+        raise TypeError("detokenize espera una lista de tokens, no un texto.")
+    pieces: list[str] = []
+    attach = True  # ¿el siguiente token va pegado al anterior?
+    upper = capitalize
+    for tok in tokens:
+        if not isinstance(tok, str):
+            raise TypeError(f"Cada token debe ser str; se recibió {tok!r}.")
+        if not tok:
+            continue
+        word = tok
+        if upper and word[0].isalpha():
+            word = word[0].upper() + word[1:]
+            upper = False
+        if pieces and not attach and tok not in _NO_SPACE_BEFORE:
+            pieces.append(" ")
+        pieces.append(word)
+        attach = tok in _NO_SPACE_AFTER
+        if capitalize and tok in _SENTENCE_END:
+            upper = True
+    return _HYPHEN_RE.sub("-", "".join(pieces))
 
 
 # ---------------------------------------------------------------------------------------------

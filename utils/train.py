@@ -48,7 +48,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .device import amp_dtype, describe_device, get_device
+from .device import amp_dtype, describe_device, get_device, model_device
 
 __all__ = [
     "History",
@@ -662,8 +662,7 @@ def evaluate(
     if device is not None:
         dev = torch.device(device)
     else:  # por defecto, donde ya está el modelo (p. ej. la GPU tras fit)
-        first = next(iter(model.parameters()), None)
-        dev = first.device if first is not None else get_device(verbose=False)
+        dev = model_device(model, default=get_device(verbose=False))
     model.to(dev)
     if isinstance(loss_fn, nn.Module):
         loss_fn.to(dev)

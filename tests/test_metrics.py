@@ -174,3 +174,42 @@ def test_meets_bar(capsys):
         meets_bar("0.5", 0.8, "x")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         meets_bar(0.5, 0.8, "")
+
+
+def test_bootstrap_ci_contains_estimate_and_narrows_with_n():
+    from utils.metrics import bootstrap_ci
+
+    small = bootstrap_ci([1, 0] * 10)
+    large = bootstrap_ci([1, 0] * 500)
+    assert small.low <= 0.5 <= small.high
+    assert (large.high - large.low) < (small.high - small.low) / 3
+
+
+def test_paired_bootstrap_detects_difference_and_its_absence():
+    from utils.metrics import paired_bootstrap
+
+    a = [1, 1, 1, 0, 1, 1, 1, 1, 0, 1] * 5
+    b = [1, 0, 1, 0, 1, 0, 1, 1, 0, 0] * 5
+    assert paired_bootstrap(a, b).excludes_zero
+    same = paired_bootstrap(a, a[::-1])
+    assert not same.excludes_zero and "IC 95 %" in str(same)
+
+
+def test_paired_bootstrap_corpus_statistic_and_bad_input():
+    from utils.metrics import bleu, paired_bootstrap
+
+    refs = ["the cat sat on the mat", "a dog runs in the park", "he eats bread"] * 4
+    good = list(zip(refs, refs, strict=True))
+    bad = [("the the the", r) for r in refs]
+
+    def stat(pairs):
+        return bleu([h for h, _ in pairs], [r for _, r in pairs])
+
+    iv = paired_bootstrap(good, bad, stat, n_boot=200)
+    assert iv.estimate > 50 and iv.excludes_zero
+    with pytest.raises(ValueError, match="mismos ítems"):
+        paired_bootstrap([1, 0, 1], [1, 0])
+    with pytest.raises(ValueError, match="al menos 2"):
+        paired_bootstrap([1], [0])
+    with pytest.raises(ValueError, match="n_boot"):
+        paired_bootstrap([1, 0], [0, 1], n_boot=5)

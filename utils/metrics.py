@@ -6,6 +6,8 @@
 - :func:`bleu` y :func:`sentence_bleu` puntúan traducciones con sacrebleu (0–100).
 - :func:`logits_accuracy` y :func:`logits_macro_f1` reciben ``(outputs, targets)`` tal como
   se los pasa ``utils.train.fit(metrics={...})``: los *logits* del modelo y las etiquetas.
+- :func:`bootstrap_ci` y :func:`paired_bootstrap` dan intervalos de confianza (un modelo, o
+  la diferencia entre dos sobre los mismos ítems).
 - :func:`meets_bar` imprime ✅/❌ en las celdas de autoevaluación de los desafíos.
 
 Ejemplo:
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,14 +30,17 @@ if TYPE_CHECKING:  # torch y pandas se importan solo cuando hacen falta
     import torch
 
 __all__ = [
+    "Interval",
     "accuracy",
     "bleu",
+    "bootstrap_ci",
     "classification_summary",
     "logits_accuracy",
     "logits_macro_f1",
     "logits_to_predictions",
     "macro_f1",
     "meets_bar",
+    "paired_bootstrap",
     "perplexity",
     "sentence_bleu",
 ]
@@ -459,3 +465,127 @@ def meets_bar(
             f"{ok_sign} {threshold:.3f}. ¡Sigue probando!"
         )
     return ok
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervalos de confianza por bootstrap
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Una estimación con su intervalo de confianza (``low`` ≤ ``estimate`` ≤ ``high`` en general).
+
+    Para una comparación pareada, ``estimate`` es la diferencia A − B y ``excludes_zero`` dice
+    si el intervalo permite afirmar que A y B difieren.
+    """
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float = 0.95
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+    def __str__(self) -> str:
+        pct = f"{100 * self.confidence:g} %"
+        return f"{self.estimate:+.4f} (IC {pct}: {self.low:+.4f} a {self.high:+.4f})"
+
+
+def _resampler(values: Any, name: str) -> tuple[int, Any]:
+    if isinstance(values, str) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} debe ser una secuencia de resultados por ítem.")
+    n = len(values)
+    if n < 2:
+        raise ValueError(f"{name} necesita al menos 2 ítems para un bootstrap; tiene {n}.")
+    try:
+        arr = np.asarray(values, dtype=float)
+        if arr.ndim == 1:
+            return n, lambda idx: arr[idx]
+    except (TypeError, ValueError):
+        pass
+    items = list(values)
+    return n, lambda idx: [items[i] for i in idx]
+
+
+def _check_boot(n_boot: int, confidence: float) -> None:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
+        raise ValueError(f"n_boot debe ser un entero ≥ 100; se recibió {n_boot!r}.")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence debe estar entre 0 y 1 (p. ej. 0.95); es {confidence!r}.")
+
+
+def bootstrap_ci(
+    values: Any,
+    statistic: Any = None,
+    *,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Intervalo de confianza por bootstrap (percentil) de una métrica sobre ítems de prueba.
+
+    ``values`` son los resultados por ítem (aciertos 0/1, pérdidas...) y ``statistic`` la
+    función que resume una muestra (por defecto la media). Para métricas de corpus como BLEU,
+    ``values`` puede ser una lista de pares ``(hipótesis, referencia)`` y ``statistic`` una
+    función que recibe la lista remuestreada.
+
+    Ejemplo:
+        >>> iv = bootstrap_ci([1, 0, 1, 1, 0, 1, 1, 1, 0, 1])
+        >>> iv.estimate, iv.low <= 0.7 <= iv.high
+        (0.7, True)
+    """
+    _check_boot(n_boot, confidence)
+    n, take = _resampler(values, "values")
+    stat = statistic or (lambda x: float(np.mean(x)))
+    rng = np.random.default_rng(seed)
+    boots = np.array([stat(take(rng.integers(0, n, n))) for _ in range(n_boot)], dtype=float)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(boots, [alpha, 1 - alpha])
+    return Interval(float(stat(take(np.arange(n)))), float(low), float(high), confidence)
+
+
+def paired_bootstrap(
+    values_a: Any,
+    values_b: Any,
+    statistic: Any = None,
+    *,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Bootstrap pareado de la diferencia A − B medida sobre **los mismos** ítems de prueba.
+
+    Remuestrea los mismos índices para los dos modelos, así la variación de dificultad entre
+    ítems no se confunde con la diferencia entre modelos. Si el intervalo excluye el 0
+    (``excludes_zero``), se puede decir «A supera a B» (o al revés); si no, «no hay diferencia
+    medible con este conjunto».
+
+    Ejemplo:
+        >>> a = [1, 1, 1, 0, 1, 1, 1, 1, 0, 1] * 5   # aciertos del modelo A por ítem
+        >>> b = [1, 0, 1, 0, 1, 0, 1, 1, 0, 0] * 5   # aciertos del modelo B, mismos ítems
+        >>> iv = paired_bootstrap(a, b)
+        >>> round(iv.estimate, 2), iv.excludes_zero
+        (0.3, True)
+    """
+    _check_boot(n_boot, confidence)
+    n, take_a = _resampler(values_a, "values_a")
+    n_b, take_b = _resampler(values_b, "values_b")
+    if n != n_b:
+        raise ValueError(
+            f"El bootstrap pareado necesita los mismos ítems: A tiene {n} y B tiene {n_b}."
+        )
+    stat = statistic or (lambda x: float(np.mean(x)))
+    rng = np.random.default_rng(seed)
+    diffs = np.empty(n_boot)
+    for i in range(n_boot):
+        idx = rng.integers(0, n, n)
+        diffs[i] = stat(take_a(idx)) - stat(take_b(idx))
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    full = np.arange(n)
+    return Interval(
+        float(stat(take_a(full)) - stat(take_b(full))), float(low), float(high), confidence
+    )

@@ -2,7 +2,7 @@
 
 La idea del curso: el cuaderno pide el modelo que usaría un profesional (por ejemplo BETO,
 ``dccuchile/bert-base-spanish-wwm-cased``) y, cuando no hay conexión (``HF_HUB_OFFLINE=1``,
-como en las pruebas automáticas) o el Hub falla, carga un modelo local con **el mismo código**
+como en las pruebas automáticas) o falla la red, carga un modelo local con **el mismo código**
 (``from_pretrained``), diciendo claramente en la salida cuál usó y por qué.
 
 El modelo local que siempre está disponible es all-MiniLM-L6-v2 (inglés, 6 capas, 22,7 M de
@@ -33,32 +33,97 @@ _AUTO_CLASSES: dict[str, str] = {
 }
 
 
-def _hub_errors() -> tuple[type[BaseException], ...]:
-    """Excepciones que significan «el Hub o la red fallaron» (no un error de programación).
+def _network_error_types() -> tuple[type[BaseException], ...]:
+    """Excepciones que significan «no hay red o el Hub no respondió» (y solo esas).
 
-    Los errores de ``huggingface_hub`` y los de ``transformers`` al no encontrar un modelo
-    heredan de ``OSError``; los fallos de red de bajo nivel vienen de ``httpx`` o
-    ``requests`` según la versión instalada.
+    No están aquí los errores que dicen algo del *nombre*: un repositorio inexistente
+    (``RepositoryNotFoundError``, un 404), uno restringido (``GatedRepoError``), un id mal
+    formado (``HFValidationError``) o una carpeta local que no existe. Esos se muestran tal cual
+    en lugar de cargar en silencio el modelo de respaldo.
     """
-    errors: list[type[BaseException]] = [OSError, TimeoutError]
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError]
     try:
-        from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+        from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
 
-        errors += [HfHubHTTPError, OfflineModeIsEnabled]
+        # LocalEntryNotFoundError: «no pude conectar y no está en la caché».
+        errors += [OfflineModeIsEnabled, LocalEntryNotFoundError]
     except ImportError:
         pass
-    for module, name in (("httpx", "HTTPError"), ("httpx2", "HTTPError")):
+    for module in ("httpx", "httpx2"):
         try:
-            errors.append(getattr(__import__(module), name))
+            mod = __import__(module)
+            errors += [mod.TransportError]  # conexión, DNS, proxy, tiempo de espera
         except (ImportError, AttributeError):
             pass
     try:
-        from requests.exceptions import RequestException
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from requests.exceptions import Timeout
 
-        errors.append(RequestException)
+        errors += [RequestsConnectionError, Timeout]
     except ImportError:
         pass
     return tuple(errors)
+
+
+def _is_network_error(err: BaseException) -> bool:
+    """¿``err`` (o alguna excepción de su cadena ``__cause__``/``__context__``) es de red?
+
+    ``transformers`` envuelve los fallos del Hub en un ``OSError`` genérico; la causa real
+    queda en la cadena. Un error HTTP 5xx o 429 del Hub también cuenta (el servidor falló).
+
+    Ejemplo:
+        >>> _is_network_error(OSError("config.json no existe"))
+        False
+        >>> _is_network_error(ConnectionError("sin red"))
+        True
+    """
+    network = _network_error_types()
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [err]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, network):
+            return True
+        status = getattr(getattr(e, "response", None), "status_code", None)
+        if isinstance(status, int) and (status >= 500 or status == 429):
+            return True
+        todo += [e.__cause__, e.__context__]
+    return False
+
+
+def _looks_local(source: str) -> bool:
+    """``True`` si ``source`` es (o pretende ser) una carpeta local y no un id del Hub.
+
+    Un id del Hub tiene la forma ``nombre`` u ``organización/nombre``; una ruta absoluta, una
+    que empieza por ``.`` o ``~``, o una con más de una barra es una carpeta.
+
+    Ejemplo:
+        >>> _looks_local("dccuchile/bert-base-spanish-wwm-cased")
+        False
+        >>> _looks_local("./modelos/mi_bert")
+        True
+    """
+    if Path(source).expanduser().exists():
+        return True
+    text = source.replace("\\", "/")
+    return (
+        os.path.isabs(source)
+        or text.startswith((".", "~"))
+        or text.count("/") > 1
+        or (len(text) > 1 and text[1] == ":")  # C:/... en Windows
+    )
+
+
+def _check_local(source: str, role: str) -> None:
+    """Error claro si ``source`` es una ruta local que no existe."""
+    if _looks_local(source) and not Path(source).expanduser().is_dir():
+        raise FileNotFoundError(
+            f"{role} «{source}» no existe como carpeta local. Revisa la ruta (¿una errata?) o "
+            "usa un id del Hub de la forma «organización/modelo»."
+        )
 
 
 def _offline_reason() -> str:
@@ -94,7 +159,12 @@ def load_pretrained(
     kind: Kind = "model",
     **kwargs: Any,
 ) -> tuple[Any, Any, str]:
-    """Carga ``name`` del Hub si hay conexión; si no (o si el Hub falla), carga ``fallback``.
+    """Carga ``name`` del Hub si hay conexión; si no (o si la red falla), carga ``fallback``.
+
+    Solo se recurre a ``fallback`` sin conexión (``HF_HUB_OFFLINE=1``) o ante un error de red
+    (conexión, tiempo de espera, Hub caído). Un id que no existe en el Hub o una carpeta local
+    que no existe son errores (``OSError`` / ``FileNotFoundError``), no motivo para cargar otro
+    modelo en silencio. Si ``name`` es una carpeta local, se carga directamente.
 
     ``kind`` elige la clase: ``"model"`` (``AutoModel``), ``"masked_lm"``,
     ``"sequence_classification"`` o ``"tokenizer"`` (entonces el modelo devuelto es
@@ -117,6 +187,11 @@ def load_pretrained(
         raise ValueError(
             f"kind debe ser uno de {[*_AUTO_CLASSES, 'tokenizer']}; se recibió {kind!r}."
         )
+    _check_local(name, "El modelo")
+    if _looks_local(name):  # una carpeta local se carga tal cual, sin respaldo
+        model, tokenizer = _load(kind, name, **kwargs)
+        print(f"Modelo local: «{name}».")
+        return model, tokenizer, name
     if is_offline():
         reason = f"Sin conexión ({_offline_reason()})"
         if fallback is None:
@@ -127,7 +202,9 @@ def load_pretrained(
     else:
         try:
             model, tokenizer = _load(kind, name, **kwargs)
-        except _hub_errors() as err:
+        except Exception as err:
+            if not _is_network_error(err):
+                raise  # p. ej. un id que no existe en el Hub: no se disimula con el respaldo
             if fallback is None:
                 raise OSError(
                     f"No se pudo cargar «{name}» del Hub ({type(err).__name__}: {err}) y no hay "
@@ -138,6 +215,7 @@ def load_pretrained(
             print(f"Modelo del Hub: «{name}».")
             return model, tokenizer, name
     source = _resolve(fallback)
+    _check_local(source, "El modelo local de respaldo")
     print(f"{reason}: uso el modelo local «{source}» en lugar de «{name}».")
     try:
         model, tokenizer = _load(kind, source, **kwargs)

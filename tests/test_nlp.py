@@ -9,6 +9,7 @@ import pytest
 from utils import nlp as nlp_mod
 from utils.nlp import (
     STOPWORD_SOURCES,
+    find_copies,
     lemmatize,
     load_spacy_es,
     normalize,
@@ -167,3 +168,26 @@ def test_lemmatize_bad_input() -> None:
         lemmatize(["bien", 3])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="batch_size"):
         lemmatize(["hola"], batch_size=0)
+
+
+def test_find_copies_ignores_case_accents_and_punctuation() -> None:
+    refs = ["¿Qué es la inteligencia artificial?", "Cuál es tu edad"]
+    texts = ["que es la Inteligencia Artificial", "¿cuál es TU edad?!", "¿cuántos años tienes?"]
+    assert find_copies(texts, refs) == texts[:2]
+
+
+def test_find_copies_contained_matches_whole_words_only() -> None:
+    refs = ["Jehová es mi pastor; nada me faltará."]
+    assert find_copies(["mi pastor"], refs) == []
+    assert find_copies(["mi pastor", "es mi past"], refs, contained=True) == ["mi pastor"]
+
+
+def test_find_copies_no_duplicates_and_empty_text() -> None:
+    assert find_copies(["Hola", "Hola", "  ", "¡hola!"], ["hola"]) == ["Hola", "¡hola!"]
+
+
+def test_find_copies_bad_input() -> None:
+    with pytest.raises(TypeError, match="listas de textos"):
+        find_copies("hola", ["hola"])
+    with pytest.raises(TypeError, match="solo textos"):
+        find_copies(["hola"], [3])

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SPACY_ES_MODEL",
     "STOPWORD_SOURCES",
+    "find_copies",
     "lemmatize",
     "load_spacy_es",
     "normalize",
@@ -319,3 +320,50 @@ def normalize(
     if remove_accents:
         text = strip_accents(text, keep_enie=keep_enie)
     return _SPACES_RE.sub(" ", text).strip()
+
+
+def _plain_text(text: str) -> str:
+    return normalize(text, remove_accents=True, remove_punct=True)
+
+
+def find_copies(
+    texts: Iterable[str], references: Iterable[str], *, contained: bool = False
+) -> list[str]:
+    """Los textos de ``texts`` que son copia de alguna referencia, sin contar la forma.
+
+    Compara los textos **normalizados**: minúsculas, sin tildes, sin signos de puntuación y con
+    los espacios colapsados (así «¿Qué es la IA?» y «que es la ia» son el mismo texto). Sirve
+    para detectar fugas: preguntas de prueba copiadas de la colección que el sistema indexa, o
+    consultas que citan literalmente el documento que deben encontrar. Con ``contained=True``
+    también cuenta como copia un texto que aparece **dentro** de una referencia, palabra por
+    palabra (p. ej. una consulta que cita un trozo de un capítulo).
+
+    Devuelve los textos originales que son copia, en su orden y sin repetir.
+
+    Ejemplo:
+        >>> find_copies(["¿Qué es la IA?", "explícame la IA"], ["que es la ia"])
+        ['¿Qué es la IA?']
+        >>> find_copies(["jehová es mi pastor"], ["Jehová es mi pastor; nada me faltará."],
+        ...             contained=True)
+        ['jehová es mi pastor']
+    """
+    if isinstance(texts, str) or isinstance(references, str):
+        raise TypeError("find_copies espera listas de textos, no un solo texto.")
+    texts, references = list(texts), list(references)
+    for name, values in (("texts", texts), ("references", references)):
+        bad = [v for v in values if not isinstance(v, str)]
+        if bad:
+            raise TypeError(
+                f"{name} debe contener solo textos; se recibió {type(bad[0]).__name__}."
+            )
+    plain_refs = [_plain_text(r) for r in references]
+    exact = set(plain_refs)
+    padded = [f" {r} " for r in plain_refs]
+    copies: list[str] = []
+    for text in texts:
+        plain = _plain_text(text)
+        if not plain or text in copies:
+            continue
+        if plain in exact or (contained and any(f" {plain} " in r for r in padded)):
+            copies.append(text)
+    return copies

@@ -13,7 +13,7 @@ export TOKENIZERS_PARALLELISM := false
 
 NOTEBOOKS := $(sort $(wildcard clase_*/*.ipynb))
 
-.PHONY: setup test unit notebooks course nb bench lab lint results clean-cache
+.PHONY: setup test unit notebooks course nb bench lab lint results portafolio clean-cache
 
 setup: $(STAMP) $(DATA_STAMP)
 
@@ -52,6 +52,10 @@ nb: setup
 
 results:
 	$(BIN)/python -m utils.results
+
+# Tu portafolio: portafolio/README.md e index.html a partir de tus desafíos guardados.
+portafolio: $(STAMP)
+	$(BIN)/python -m utils.portafolio
 
 bench: setup
 	TQDM_DISABLE=1 $(BIN)/python -m utils.bench

@@ -41,16 +41,19 @@ def test_rewrite_changes_badges_setup_cells_and_readmes(tmp_path: Path):
     shutil.copy(src, root / "clase_1" / src.name)
     shutil.copy(REPO_ROOT / "clase_1" / "README.md", root / "clase_1" / "README.md")
     (root / "README.md").write_text("sin enlaces\n", encoding="utf-8")
-    module_src = Path(colab.__file__).read_text(encoding="utf-8")
-    try:
-        changed = colab.rewrite("alguien/mi-fork", root=root)
-        assert root / "clase_1" / src.name in changed
-        assert colab.check(root=root, slug="alguien/mi-fork") == []
-        readme = (root / "clase_1" / "README.md").read_text(encoding="utf-8")
-        assert "github/alguien/mi-fork/blob/main/clase_1" in readme
-        assert colab.REPO_SLUG not in readme
-    finally:  # rewrite() también actualiza la constante del módulo: la restauramos
-        Path(colab.__file__).write_text(module_src, encoding="utf-8")
+    (root / "utils").mkdir()
+    shutil.copy(colab.__file__, root / "utils" / "colab.py")  # una copia: el real no se toca
+    real_module = Path(colab.__file__).read_bytes()
+    changed = colab.rewrite("alguien/mi-fork", root=root)
+    assert root / "clase_1" / src.name in changed
+    assert colab.check(root=root, slug="alguien/mi-fork") == []
+    readme = (root / "clase_1" / "README.md").read_text(encoding="utf-8")
+    assert "github/alguien/mi-fork/blob/main/clase_1" in readme
+    assert colab.REPO_SLUG not in readme
+    copy = (root / "utils" / "colab.py").read_text(encoding="utf-8")
+    assert root / "utils" / "colab.py" in changed and 'REPO_SLUG = "alguien/mi-fork"' in copy
+    assert Path(colab.__file__).read_bytes() == real_module
+    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize("bad", ["", "sin-barra", "a/b/c", "con espacio/x"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -41,8 +42,24 @@ def test_describe_and_amp_dtype_on_cpu():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="necesita GPU CUDA")
 def test_amp_dtype_on_cuda():
-    expected = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    native = torch.cuda.is_bf16_supported(including_emulation=False)
+    assert amp_dtype("cuda") == (torch.bfloat16 if native else torch.float16)
+
+
+@pytest.mark.parametrize(
+    "capability, expected",
+    [((7, 5), torch.float16), ((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16)],
+)
+def test_amp_dtype_uses_native_bf16_only(monkeypatch, capability, expected):
+    """Una T4 (7.5) «soporta» bf16 por emulación: allí debe elegirse fp16 + GradScaler."""
+
+    def is_bf16_supported(including_emulation: bool = True) -> bool:
+        return including_emulation or capability >= (8, 0)
+
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", is_bf16_supported)
     assert amp_dtype("cuda") == expected
+    assert amp_dtype("cpu") is None
 
 
 def _draws() -> tuple[float, float, list[float]]:
@@ -56,6 +73,14 @@ def test_set_seed_makes_all_generators_reproducible():
     assert _draws() == first
     set_seed(124)
     assert _draws() != first
+
+
+def test_set_seed_does_not_pretend_to_fix_the_hash_seed(monkeypatch):
+    """PYTHONHASHSEED solo actúa al arrancar Python: set_seed no la toca."""
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    set_seed(7)
+    assert "PYTHONHASHSEED" not in os.environ
+    assert "PYTHONHASHSEED" in (set_seed.__doc__ or "")
 
 
 def test_set_seed_large_seed_is_accepted():

@@ -46,6 +46,20 @@ def test_config_name_distinguishes_configurations():
     assert embeddings.config_name(sg=1).startswith(embeddings.CORPUS_TAG)
 
 
+def test_corpus_version_is_part_of_the_cache_key(tiny, monkeypatch):
+    """Si cambia la limpieza del corpus, los vectores guardados no se reutilizan."""
+    params = {k: v for k, v in TINY.items() if k != "workers"}
+    embeddings.load_word2vec(**TINY, verbose=False)
+    old_path = embeddings.model_path(sg=1, **params)
+    monkeypatch.setattr(embeddings, "corpus_version", lambda: "999")
+    new_path = embeddings.model_path(sg=1, **params)
+    assert new_path != old_path and "c999" in new_path.name
+    embeddings.load_word2vec(**TINY, verbose=False)
+    assert len(tiny) == 2 and new_path.is_file()
+    meta = json.loads(new_path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["corpus_version"] == "999"
+
+
 def test_trains_saves_and_reuses(tiny, capsys):
     kv = embeddings.load_word2vec(**TINY)
     assert isinstance(kv, KeyedVectors)

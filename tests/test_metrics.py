@@ -141,11 +141,50 @@ def test_logits_accuracy_shapes():
     assert logits_accuracy(seq_out, seq_tgt) == pytest.approx(3 / 6)
     acc_no_pad = functools.partial(logits_accuracy, ignore_index=0)
     assert acc_no_pad(seq_out, seq_tgt) == pytest.approx(3 / 4)
-    # Binaria: un logit por ejemplo (BCEWithLogitsLoss), targets float.
-    assert logits_accuracy(torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1.0, 0.0, 0.0])) == (
+    # Binaria: un logit por ejemplo (BCEWithLogitsLoss), targets float; se pide explícitamente.
+    binary_acc = functools.partial(logits_accuracy, binary=True)
+    assert binary_acc(torch.tensor([2.0, -1.0, 0.5]), torch.tensor([1.0, 0.0, 0.0])) == (
         pytest.approx(2 / 3)
     )
-    assert logits_accuracy(torch.tensor([[2.0], [-1.0]]), torch.tensor([1, 0])) == 1.0
+    assert binary_acc(torch.tensor([[2.0], [-1.0]]), torch.tensor([1, 0])) == 1.0
+
+
+def test_same_shape_is_not_silently_binary():
+    """Antes, outputs y targets de la misma forma pasaban en silencio a umbral > 0."""
+    with pytest.raises(ValueError, match="binary=True"):
+        logits_accuracy(torch.tensor([2.0, -1.0]), torch.tensor([1, 0]))
+    with pytest.raises(ValueError, match="binary=True"):
+        logits_accuracy(torch.tensor([[2.0], [-1.0]]), torch.tensor([1, 0]))
+    with pytest.raises(ValueError, match="binary=True"):  # p. ej. salidas de regresión [N, T]
+        logits_macro_f1(torch.randn(3, 4), torch.randint(0, 2, (3, 4)))
+
+
+def test_float_targets_are_not_silently_rounded():
+    with pytest.raises(ValueError, match="decimales"):
+        logits_accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0.4, 1.2]))
+    with pytest.raises(ValueError, match="decimales"):
+        logits_accuracy(torch.tensor([2.0, -1.0]), torch.tensor([0.7, 0.2]), binary=True)
+    with pytest.raises(ValueError, match="binary=True se espera"):
+        logits_accuracy(torch.zeros(3, 2), torch.zeros(3), binary=True)
+
+
+def test_prediction_accumulator_matches_the_function_and_keeps_only_labels():
+    g = torch.Generator().manual_seed(0)
+    batches = [(torch.randn(4, 5, 7, generator=g), torch.randint(0, 7, (4, 5), generator=g))
+               for _ in range(3)]  # fmt: skip
+    batches[1][1][:, 3:] = 0  # relleno
+    for fn in (logits_accuracy, logits_macro_f1):
+        acc = fn.accumulator(ignore_index=0)
+        for out, tgt in batches:
+            acc.update(out, tgt)
+        assert all(p.dtype == torch.long and p.dim() == 1 for p, _ in acc.chunks)
+        whole = fn(torch.cat([o for o, _ in batches]), torch.cat([t for _, t in batches]),
+                   ignore_index=0)  # fmt: skip
+        assert acc.compute() == pytest.approx(whole)
+    empty = logits_accuracy.accumulator(ignore_index=0)
+    empty.update(torch.zeros(1, 2, 3), torch.zeros(1, 2, dtype=torch.long))
+    with pytest.raises(ValueError, match="No quedan posiciones"):
+        empty.compute()
 
 
 def test_logits_metrics_bad_input():

@@ -189,6 +189,50 @@ def test_vocab_accepts_generators_and_custom_specials():
         _ = vocab.pad_id
 
 
+def test_vocab_custom_specials_with_roles(tmp_path):
+    specials = ("[PAD]", "[UNK]", "[CLS]", "[SEP]")
+    roles = {"pad": "[PAD]", "unk": "[UNK]", "bos": "[CLS]", "eos": "[SEP]"}
+    vocab = Vocab.build([["hola", "mundo"]], specials=specials, roles=roles)
+    assert (vocab.pad_id, vocab.unk_id, vocab.bos_id, vocab.eos_id) == (0, 1, 2, 3)
+    assert vocab["adiós"] == 1  # el desconocido es [UNK], no un KeyError
+    ids = vocab.encode(["hola", "adiós"], add_bos=True, add_eos=True)
+    assert ids == [2, 4, 1, 3]
+    assert vocab.decode(ids + [0]) == ["hola", "[UNK]"]  # conserva el desconocido
+    loaded = Vocab.load(vocab.save(tmp_path / "bert.json"))
+    assert loaded == vocab and loaded.unk_id == 1
+    # sin roles, los especiales con otros nombres no tienen papel: error claro
+    plain = Vocab.build([["hola"]], specials=specials)
+    with pytest.raises(ValueError, match="roles="):
+        _ = plain.pad_id
+    with pytest.raises(ValueError, match="Papeles desconocidos"):
+        Vocab.build([["hola"]], specials=specials, roles={"mask": "[PAD]"})
+    with pytest.raises(ValueError, match="deben estar en specials"):
+        Vocab.build([["hola"]], specials=specials, roles={"pad": "<pad>"})
+
+
+def test_vocab_loads_version_1_files(tmp_path):
+    old = tmp_path / "v1.json"
+    old.write_text(
+        json.dumps({"format": "curso-nlp-vocab", "version": 1,
+                    "specials": ["<pad>", "<unk>"], "itos": ["<pad>", "<unk>", "a"]}),
+        encoding="utf-8",
+    )  # fmt: skip
+    vocab = Vocab.load(old)
+    assert vocab.pad_id == 0 and vocab["b"] == 1
+
+
+def test_vocab_save_uses_the_shared_atomic_writer(tmp_path, monkeypatch, corpus):
+    import utils.artifacts as artifacts
+
+    calls = []
+    real = artifacts.atomic_write_text
+    monkeypatch.setattr(
+        artifacts, "atomic_write_text", lambda path, text: calls.append(path) or real(path, text)
+    )
+    path = Vocab.build(corpus).save(tmp_path / "v.json")
+    assert calls == [path] and sorted(p.name for p in tmp_path.iterdir()) == ["v.json"]
+
+
 def test_vocab_bad_corpus():
     with pytest.raises(ValueError, match="vacío"):
         Vocab.build([])
@@ -352,15 +396,12 @@ def test_make_seq2seq_collate():
         make_seq2seq_collate(shift_target=True)([([1], [2])])
 
 
-def test_tokenize_is_fast_enough():
-    import time
-
-    text = "¿Dónde está el niño? ¡Tiene 15 años y pesa 3,5 kilos! " * 20_000  # 300k tokens
-    start = time.perf_counter()
+def test_tokenize_long_text():
+    """Un texto largo se tokeniza entero (la velocidad se mide en un benchmark, no aquí)."""
+    text = "¿Dónde está el niño? ¡Tiene 15 años y pesa 3,5 kilos! " * 2_000
     tokens = tokenize(text)
-    elapsed = time.perf_counter() - start
-    assert len(tokens) == 20_000 * 15
-    assert elapsed < 2.0
+    assert len(tokens) == 2_000 * 15
+    assert tokens[:4] == ["¿", "dónde", "está", "el"]
 
 
 def test_padding_rejects_float_ids_and_keeps_floats_when_asked():

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from .artifacts import atomic_write_text
 from .config import REPO_ROOT
 
 #: Repositorio de GitHub (``propietario/nombre``) que usan insignias y celdas de Colab.
@@ -75,7 +76,12 @@ def _patterns(slug: str) -> list[tuple[str, str]]:
 
 
 def rewrite(slug: str, root: Path = REPO_ROOT) -> list[Path]:
-    """Cambia el repositorio de todas las insignias y celdas de configuración. Devuelve los archivos tocados."""
+    """Cambia el repositorio de todas las insignias y celdas de configuración. Devuelve los archivos tocados.
+
+    Trabaja sobre el repositorio de ``root``: sus cuadernos, sus README y su propio
+    ``utils/colab.py`` (la constante ``REPO_SLUG``), nunca sobre archivos de fuera de ``root``.
+    Cada archivo se reescribe de forma atómica.
+    """
     if not re.fullmatch(_SLUG_RE, slug):
         raise ValueError(
             f"El repositorio debe tener la forma 'usuario/nombre'; se recibió {slug!r}."
@@ -87,14 +93,16 @@ def rewrite(slug: str, root: Path = REPO_ROOT) -> list[Path]:
         for pattern, repl in _patterns(slug):
             new = re.sub(pattern, repl, new)
         if new != text:
-            path.write_text(new, encoding="utf-8")
+            atomic_write_text(path, new)
             changed.append(path)
-    me = Path(__file__)
-    src = me.read_text(encoding="utf-8")
-    new_src = re.sub(r'^REPO_SLUG = "[^"]*"', f'REPO_SLUG = "{slug}"', src, count=1, flags=re.M)
-    if new_src != src:
-        me.write_text(new_src, encoding="utf-8")
-        changed.append(me)
+    module = root / "utils" / "colab.py"
+    if module.is_file():
+        src = module.read_text(encoding="utf-8")
+        pattern = r'^REPO_SLUG = "[^"]*"'
+        new_src = re.sub(pattern, f'REPO_SLUG = "{slug}"', src, count=1, flags=re.M)
+        if new_src != src:
+            atomic_write_text(module, new_src)
+            changed.append(module)
     return changed
 
 

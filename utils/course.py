@@ -21,11 +21,20 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from .artifacts import atomic_write_text
 from .config import REPO_ROOT
 from .results import write_table
 
 
 def _strip_widgets(nb: nbformat.NotebookNode) -> None:
+    """Quita los metadatos de *widgets* (y los tiempos de ejecución) de un cuaderno, en su sitio.
+
+    Ejemplo:
+        >>> nb = nbformat.v4.new_notebook(metadata={"widgets": {"estado": 1}})
+        >>> _strip_widgets(nb)
+        >>> "widgets" in nb.metadata
+        False
+    """
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -68,9 +77,7 @@ def run_notebook(path: Path, timeout: int = 1800, smoke: bool = False) -> float:
     elapsed = time.perf_counter() - start
     _strip_widgets(nb)
     if not smoke:
-        tmp = path.with_suffix(".ipynb.tmp")
-        nbformat.write(nb, tmp)
-        tmp.replace(path)
+        atomic_write_text(path, nbformat.writes(nb) + "\n")
     return elapsed
 
 

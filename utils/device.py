@@ -47,7 +47,11 @@ def describe_device(device: torch.device | str) -> str:
 
 
 def amp_dtype(device: torch.device | str) -> torch.dtype | None:
-    """Tipo para precisión mixta automática: bf16 si la GPU lo soporta, si no fp16; ``None`` en CPU.
+    """Tipo para precisión mixta automática: bf16 si la GPU lo tiene **nativo**, si no fp16.
+
+    bf16 nativo llega con la capacidad de cómputo 8.0 (Ampere: A100, RTX 30xx, L4, H100...).
+    Una T4 (la GPU gratuita de Colab, capacidad 7.5) solo lo *emula* y es mucho más lenta;
+    allí se usa fp16 con ``GradScaler``. En CPU o MPS devuelve ``None`` (sin autocast).
 
     Ejemplo:
         >>> amp_dtype("cpu") is None
@@ -56,7 +60,9 @@ def amp_dtype(device: torch.device | str) -> torch.dtype | None:
     device = torch.device(device)
     if device.type != "cuda":
         return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    major, _ = torch.cuda.get_device_capability(device)
+    native = major >= 8 and torch.cuda.is_bf16_supported(including_emulation=False)
+    return torch.bfloat16 if native else torch.float16
 
 
 def model_device(model: torch.nn.Module, default: torch.device | str = "cpu") -> torch.device:

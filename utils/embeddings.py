@@ -5,7 +5,7 @@ entrena Word2Vec (gensim) con el corpus del curso (Reina-Valera 1909) y lo guard
 (``data_dir()/word2vec/``). Las clases siguientes los reutilizan con una sola línea:
 
 >>> kv = load_word2vec()  # doctest: +SKIP
-Vectores cargados de .cache/word2vec/rv1909_sg1_d100_w5_mc5_neg5_s0.001_e5_seed0.kv ...
+Vectores cargados de .cache/word2vec/rv1909c1_sg1_d100_w5_mc5_neg5_s0.001_e5_seed0.kv ...
 >>> kv.most_similar("agua", topn=3)  # doctest: +SKIP
 
 La evaluación usa dos archivos escritos por el curso para su propio corpus, en ``clase_3/``:
@@ -18,16 +18,16 @@ La evaluación usa dos archivos escritos por el curso para su propio corpus, en 
 
 from __future__ import annotations
 
-import contextlib
+import io
 import json
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ._checks import check_int
+from .artifacts import atomic_write_bytes, atomic_write_text, corpus_version
 from .config import REPO_ROOT, data_dir
 
 __all__ = [
@@ -94,12 +94,15 @@ def config_name(
 ) -> str:
     """Nombre de archivo (sin extensión) que identifica una configuración de Word2Vec.
 
+    Incluye la versión de la limpieza del corpus (``utils.artifacts.corpus_version()``,
+    ``c1``…): si la limpieza cambia, los vectores viejos dejan de usarse.
+
     Ejemplo:
-        >>> config_name(sg=0, vector_size=50)
-        'rv1909_sg0_d50_w5_mc5_neg5_s0.001_e5_seed0'
+        >>> config_name(sg=0, vector_size=50)  # con corpus_version() == "1"
+        'rv1909c1_sg0_d50_w5_mc5_neg5_s0.001_e5_seed0'
     """
     return (
-        f"{CORPUS_TAG}_sg{sg}_d{vector_size}_w{window}_mc{min_count}_neg{negative}"
+        f"{CORPUS_TAG}c{corpus_version()}_sg{sg}_d{vector_size}_w{window}_mc{min_count}_neg{negative}"
         f"_s{sample:g}_e{epochs}_seed{seed}"
     )
 
@@ -109,7 +112,7 @@ def model_path(**config: Any) -> Path:
 
     Ejemplo:
         >>> model_path(sg=1).name
-        'rv1909_sg1_d100_w5_mc5_neg5_s0.001_e5_seed0.kv'
+        'rv1909c1_sg1_d100_w5_mc5_neg5_s0.001_e5_seed0.kv'
     """
     return data_dir() / "word2vec" / f"{config_name(**config)}.kv"
 
@@ -137,24 +140,10 @@ def _check_config(
 
 
 def _atomic_save(kv: Any, path: Path) -> None:
-    """Guarda ``kv`` en un solo archivo temporal de la misma carpeta y lo renombra (atómico)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            kv.save(fh)  # con un archivo abierto, gensim lo guarda todo en él (sin .npy aparte)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Guarda ``kv`` en un solo archivo, de forma atómica (``utils.artifacts``)."""
+    buffer = io.BytesIO()
+    kv.save(buffer)  # con un archivo abierto, gensim lo guarda todo en él (sin .npy aparte)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _try_load(path: Path, vector_size: int) -> tuple[Any, str]:
@@ -263,13 +252,14 @@ def load_word2vec(
         **config,
         "workers": workers,
         "corpus": CORPUS_TAG,
+        "corpus_version": corpus_version(),
         "versiculos": len(sentences),
         "palabras_corpus": int(model.corpus_total_words),
         "vocabulario": len(kv),
         "segundos": round(seconds, 2),
         "palabras_por_s": round(words_per_s),
     }
-    _atomic_write_text(path.with_suffix(".json"), json.dumps(meta, ensure_ascii=False, indent=2))
+    atomic_write_text(path.with_suffix(".json"), json.dumps(meta, ensure_ascii=False, indent=2))
     if verbose:
         print(
             f"Entrenado en {seconds:.1f} s ({words_per_s:,.0f} palabras/s); {len(kv):,} palabras. "

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # torch y pandas se importan solo cuando hacen falta
 
 __all__ = [
     "Interval",
+    "PredictionAccumulator",
     "accuracy",
     "bleu",
     "bootstrap_ci",
@@ -335,16 +336,23 @@ def sentence_bleu(hypothesis: str, reference: str | Sequence[str]) -> float:
 
 
 def logits_to_predictions(
-    outputs: torch.Tensor, targets: torch.Tensor, ignore_index: int | None = None
+    outputs: torch.Tensor,
+    targets: torch.Tensor,
+    ignore_index: int | None = None,
+    binary: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Convierte *logits* en predicciones y las alinea con las etiquetas (ambas 1-D).
 
     - Multiclase: ``outputs [N, C]`` con ``targets [N]``, o ``outputs [N, T, C]`` con
       ``targets [N, T]`` (un token por posición): ``argmax`` en la última dimensión.
-    - Binaria (un logit por ejemplo, para ``BCEWithLogitsLoss``): ``outputs [N]`` o
-      ``[N, 1]`` con ``targets [N]``: predicción ``logit > 0``.
+    - Binaria con un logit por ejemplo (``BCEWithLogitsLoss``): hay que pedirla con
+      ``binary=True``; ``outputs [N]`` o ``[N, 1]`` con ``targets [N]`` (enteros, o decimales
+      0.0/1.0), predicción ``logit > 0``.
     - ``ignore_index``: se descartan las posiciones cuyo objetivo es ese valor (p. ej. el
       ``pad_id`` o -100).
+
+    Las etiquetas deben ser enteras: unos objetivos decimales (p. ej. de regresión) son un
+    error, no se redondean.
 
     Ejemplo:
         >>> import torch
@@ -352,59 +360,147 @@ def logits_to_predictions(
         ...                                    torch.tensor([0, 0]))
         >>> pred.tolist(), true.tolist()
         ([0, 1], [0, 0])
+        >>> logits_to_predictions(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 1.0]),
+        ...                       binary=True)[0].tolist()
+        [1, 0]
     """
-    import torch
-
-    if not isinstance(outputs, torch.Tensor) or not isinstance(targets, torch.Tensor):
-        raise TypeError("outputs y targets deben ser tensores de PyTorch.")
-    outputs = outputs.detach()
-    targets = targets.detach()
-    if outputs.dim() == targets.dim() + 1 and outputs.shape[:-1] == targets.shape:
-        if outputs.shape[-1] == 1:  # binaria con un solo logit [N, 1]
-            pred = (outputs.squeeze(-1) > 0).long()
-        else:
-            pred = outputs.argmax(dim=-1)
-    elif outputs.shape == targets.shape:  # binaria: un logit por ejemplo
-        pred = (outputs > 0).long()
-    else:
-        raise ValueError(
-            f"Formas incompatibles: outputs {tuple(outputs.shape)} y targets "
-            f"{tuple(targets.shape)}. Se espera outputs [N, C] con targets [N], outputs "
-            "[N, T, C] con targets [N, T], u outputs con la misma forma que targets (binaria)."
-        )
-    pred = pred.reshape(-1)
-    true = targets.reshape(-1)
-    if true.is_floating_point():
-        true = true.round().long()
-    if ignore_index is not None:
-        keep = true != ignore_index
-        pred, true = pred[keep], true[keep]
+    pred, true = _predictions(outputs, targets, ignore_index, binary)
     if true.numel() == 0:
         raise ValueError(
             "No quedan posiciones que evaluar (¿todas son ignore_index, o el lote está vacío?)."
         )
+    return pred, true
+
+
+def _predictions(
+    outputs: torch.Tensor, targets: torch.Tensor, ignore_index: int | None, binary: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Como :func:`logits_to_predictions`, pero admite que no quede ninguna posición."""
+    import torch
+
+    if not isinstance(outputs, torch.Tensor) or not isinstance(targets, torch.Tensor):
+        raise TypeError("outputs y targets deben ser tensores de PyTorch.")
+    outputs, targets = outputs.detach(), targets.detach()
+    one_per_class = outputs.dim() == targets.dim() + 1 and outputs.shape[:-1] == targets.shape
+    if binary:
+        if one_per_class and outputs.shape[-1] == 1:
+            outputs = outputs.squeeze(-1)
+        if outputs.shape != targets.shape:
+            raise ValueError(
+                f"Con binary=True se espera un logit por ejemplo: outputs {tuple(outputs.shape)} "
+                f"debe tener la forma de targets {tuple(targets.shape)} (o con un 1 al final)."
+            )
+        pred = (outputs > 0).long()
+    elif one_per_class and outputs.shape[-1] > 1:
+        pred = outputs.argmax(dim=-1)
+    elif one_per_class or outputs.shape == targets.shape:
+        raise ValueError(
+            f"outputs {tuple(outputs.shape)} tiene un solo valor por ejemplo: ¿es una "
+            "clasificación binaria con un logit (BCEWithLogitsLoss)? Pídela explícitamente con "
+            "binary=True, p. ej. functools.partial(logits_accuracy, binary=True). Si es "
+            "multiclase, el modelo debe devolver un logit por clase: [N, C]."
+        )
+    else:
+        raise ValueError(
+            f"Formas incompatibles: outputs {tuple(outputs.shape)} y targets "
+            f"{tuple(targets.shape)}. Se espera outputs [N, C] con targets [N], outputs "
+            "[N, T, C] con targets [N, T], o un logit por ejemplo con binary=True."
+        )
+    pred, true = pred.reshape(-1), targets.reshape(-1)
+    if true.is_floating_point():
+        if not (binary and bool(((true == 0) | (true == 1)).all())):
+            raise ValueError(
+                "Los objetivos son decimales y las métricas de clasificación necesitan etiquetas "
+                "enteras (clases). ¿Es un problema de regresión? Entonces use otra métrica. "
+                "Con binary=True se admiten objetivos 0.0/1.0."
+            )
+        true = true.long()
+    if ignore_index is not None:
+        keep = true != ignore_index
+        pred, true = pred[keep], true[keep]
     return pred.cpu(), true.cpu()
 
 
+class PredictionAccumulator:
+    """Acumula predicciones y etiquetas lote a lote y calcula una métrica al final.
+
+    Es lo que usa ``utils.train`` para :func:`logits_accuracy` y :func:`logits_macro_f1`: de
+    cada lote guarda solo las clases predichas (enteros), no los *logits*. Con un modelo de
+    lenguaje (``[N, T, V]``) la memoria pasa de N·T·V decimales a N·T enteros. ``chunks`` es el
+    estado (una lista), que ``fit`` reúne entre procesos.
+
+    Ejemplo:
+        >>> import torch
+        >>> acc = logits_accuracy.accumulator()
+        >>> acc.update(torch.tensor([[2.0, 1.0]]), torch.tensor([0]))
+        >>> acc.update(torch.tensor([[0.0, 3.0]]), torch.tensor([0]))
+        >>> acc.compute()
+        0.5
+    """
+
+    def __init__(
+        self,
+        score: Any,
+        ignore_index: int | None = None,
+        binary: bool = False,
+    ) -> None:
+        self.score = score
+        self.ignore_index = ignore_index
+        self.binary = binary
+        self.chunks: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def update(self, outputs: torch.Tensor, targets: torch.Tensor) -> None:
+        """Añade un lote: guarda sus clases predichas y sus etiquetas (1-D, en CPU)."""
+        self.chunks.append(_predictions(outputs, targets, self.ignore_index, self.binary))
+
+    def compute(self) -> float:
+        """La métrica sobre todos los lotes añadidos."""
+        import torch
+
+        if not self.chunks or sum(int(t.numel()) for _, t in self.chunks) == 0:
+            raise ValueError(
+                "No quedan posiciones que evaluar (¿todas son ignore_index, o no hubo lotes?)."
+            )
+        pred = torch.cat([p for p, _ in self.chunks])
+        true = torch.cat([t for _, t in self.chunks])
+        return float(self.score(true.numpy(), pred.numpy()))
+
+
+def _accuracy_score(true: np.ndarray, pred: np.ndarray) -> float:
+    return float((true == pred).mean())
+
+
+def _macro_f1_score(true: np.ndarray, pred: np.ndarray) -> float:
+    return macro_f1(true, pred)
+
+
 def logits_accuracy(
-    outputs: torch.Tensor, targets: torch.Tensor, ignore_index: int | None = None
+    outputs: torch.Tensor,
+    targets: torch.Tensor,
+    ignore_index: int | None = None,
+    binary: bool = False,
 ) -> float:
     """Exactitud a partir de *logits*, para ``fit(metrics={"accuracy": logits_accuracy})``.
 
     Ver :func:`logits_to_predictions` para las formas aceptadas. Para ignorar el relleno en
-    secuencias usa ``functools.partial(logits_accuracy, ignore_index=vocab.pad_id)``.
+    secuencias usa ``functools.partial(logits_accuracy, ignore_index=vocab.pad_id)``; para un
+    solo logit por ejemplo, ``functools.partial(logits_accuracy, binary=True)``. En ``fit`` se
+    calcula por lotes sin guardar los *logits* (ver :class:`PredictionAccumulator`).
 
     Ejemplo:
         >>> import torch
         >>> logits_accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 0]))
         0.5
     """
-    pred, true = logits_to_predictions(outputs, targets, ignore_index)
-    return float((pred == true).float().mean())
+    pred, true = logits_to_predictions(outputs, targets, ignore_index, binary)
+    return _accuracy_score(true.numpy(), pred.numpy())
 
 
 def logits_macro_f1(
-    outputs: torch.Tensor, targets: torch.Tensor, ignore_index: int | None = None
+    outputs: torch.Tensor,
+    targets: torch.Tensor,
+    ignore_index: int | None = None,
+    binary: bool = False,
 ) -> float:
     """F1 macro a partir de *logits*, para ``fit(metrics={"macro_f1": logits_macro_f1})``.
 
@@ -413,8 +509,20 @@ def logits_macro_f1(
         >>> logits_macro_f1(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 1]))
         1.0
     """
-    pred, true = logits_to_predictions(outputs, targets, ignore_index)
-    return macro_f1(true.numpy(), pred.numpy())
+    pred, true = logits_to_predictions(outputs, targets, ignore_index, binary)
+    return _macro_f1_score(true.numpy(), pred.numpy())
+
+
+def _accumulator_factory(score: Any) -> Any:
+    def accumulator(ignore_index: int | None = None, binary: bool = False) -> PredictionAccumulator:
+        return PredictionAccumulator(score, ignore_index=ignore_index, binary=binary)
+
+    return accumulator
+
+
+# ``fit`` y ``evaluate`` piden a una métrica su acumulador por lotes con ``.accumulator()``.
+logits_accuracy.accumulator = _accumulator_factory(_accuracy_score)  # type: ignore[attr-defined]
+logits_macro_f1.accumulator = _accumulator_factory(_macro_f1_score)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------------

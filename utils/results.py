@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config
+from .artifacts import atomic_write_text
 
 #: Momento en que se importó el paquete: el cuaderno lo importa en su primera celda de código.
 _START = time.perf_counter()
@@ -78,10 +79,7 @@ def record(notebook: str, *, force: bool = False, **metrics: Any) -> Path | None
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
     path = RESULTS_DIR / f"{notebook}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def _class_of(notebook: str) -> int | None:
@@ -135,7 +133,7 @@ def build_table(results_dir: Path | None = None) -> str:
 def write_table(path: Path | None = None) -> Path:
     """Escribe ``RESULTADOS.md`` en la raíz del repositorio y devuelve su ruta."""
     path = path or (config.REPO_ROOT / "RESULTADOS.md")
-    path.write_text(build_table(), encoding="utf-8")
+    atomic_write_text(path, build_table())
     return path
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 
 import numpy as np
@@ -14,6 +13,11 @@ def set_seed(seed: int = 42, deterministic: bool = False) -> int:
     Con ``deterministic=True`` además pide a PyTorch algoritmos deterministas (más lentos
     en GPU). Devuelve la semilla para poder imprimirla.
 
+    No toca ``PYTHONHASHSEED``: Python la lee solo al arrancar, así que cambiarla dentro de un
+    proceso (o de un cuaderno) no afecta al orden de ``set`` ni a ``hash(str)``. Si un resultado
+    depende de ese orden, ordene (``sorted``) en lugar de confiar en la semilla, o arranque el
+    proceso con la variable ya fijada (``PYTHONHASHSEED=0 python ...``).
+
     Ejemplo:
         >>> set_seed(0)
         0
@@ -22,7 +26,6 @@ def set_seed(seed: int = 42, deterministic: bool = False) -> int:
         raise ValueError(f"La semilla debe ser un entero no negativo; se recibió {seed!r}.")
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    os.environ["PYTHONHASHSEED"] = str(seed)
     try:
         import torch
     except ImportError:  # el curso funciona sin torch en las primeras clases

@@ -266,6 +266,8 @@ def ngrams(tokens: Sequence[Any], n: int) -> list[tuple[Any, ...]]:
 #: Tokens especiales por defecto, en este orden: ``<pad>``=0, ``<unk>``=1, ``<bos>``=2, ``<eos>``=3.
 DEFAULT_SPECIALS: tuple[str, ...] = ("<pad>", "<unk>", "<bos>", "<eos>")
 PAD, UNK, BOS, EOS = DEFAULT_SPECIALS
+#: Papeles de los especiales: qué token hace de relleno, desconocido, inicio y fin.
+ROLES: tuple[str, ...] = ("pad", "unk", "bos", "eos")
 
 _VOCAB_FORMAT = "curso-nlp-vocab"
 
@@ -335,13 +337,23 @@ class Vocab:
         freqs: ``Counter`` con la frecuencia de cada token en el corpus de construcción.
         specials: tupla con los tokens especiales.
 
-    Un token desconocido se traduce a ``unk_id``. Si el vocabulario no tiene ``<unk>`` (por
-    ejemplo, uno de etiquetas construido con ``specials=()``), un token desconocido es un error.
+    Un token desconocido se traduce a ``unk_id``. Si el vocabulario no tiene token de
+    desconocido (por ejemplo, uno de etiquetas construido con ``specials=()``), un token
+    desconocido es un error.
+
+    Especiales con otros nombres (p. ej. los de BERT): pase ``roles`` para decir qué papel
+    hace cada uno, ``roles={"pad": "[PAD]", "unk": "[UNK]", "bos": "[CLS]", "eos": "[SEP]"}``.
+    Sin ``roles``, un papel lo hace el token por defecto (``<pad>``, ``<unk>``, ``<bos>``,
+    ``<eos>``) si está entre los especiales.
 
     Ejemplo:
         >>> vocab = Vocab.build([["el", "gato"], ["el", "perro"]])
         >>> len(vocab), vocab["el"], vocab["dinosaurio"] == vocab.unk_id
         (7, 4, True)
+        >>> bert = Vocab.build([["hola"]], specials=["[PAD]", "[UNK]"],
+        ...                    roles={"pad": "[PAD]", "unk": "[UNK]"})
+        >>> bert.pad_id, bert["adiós"] == bert.unk_id
+        (0, True)
     """
 
     def __init__(
@@ -349,6 +361,7 @@ class Vocab:
         itos: Sequence[str],
         specials: Sequence[str] = DEFAULT_SPECIALS,
         freqs: Mapping[str, int] | None = None,
+        roles: Mapping[str, str] | None = None,
     ) -> None:
         _check_token_list(itos, "Vocab(itos)")
         _check_token_list(specials, "Vocab(specials)")
@@ -370,7 +383,9 @@ class Vocab:
         self.specials: tuple[str, ...] = specials
         self.freqs: Counter[str] = Counter(freqs or {})
         self._special_ids = frozenset(range(len(specials)))
-        self._unk_id: int | None = self.stoi.get(UNK)
+        self.roles: dict[str, str] = _check_roles(roles, specials)
+        unk = self.roles.get("unk")
+        self._unk_id: int | None = None if unk is None else self.stoi[unk]
 
     # -- construcción -------------------------------------------------------------------------
 
@@ -381,6 +396,7 @@ class Vocab:
         min_freq: int = 1,
         max_size: int | None = None,
         specials: Sequence[str] = DEFAULT_SPECIALS,
+        roles: Mapping[str, str] | None = None,
     ) -> Vocab:
         """Construye un vocabulario a partir de un corpus ya tokenizado.
 
@@ -389,6 +405,7 @@ class Vocab:
             min_freq: frecuencia mínima para entrar en el vocabulario (≥ 1).
             max_size: tamaño máximo **total**, contando los especiales (``None``: sin límite).
             specials: tokens especiales, que ocupan los primeros índices en este orden.
+            roles: qué especial hace de ``pad``/``unk``/``bos``/``eos`` (ver la clase).
 
         Ejemplo:
             >>> corpus = [tokenize("el gato come"), tokenize("el perro come pan")]
@@ -445,38 +462,39 @@ class Vocab:
         if max_size is not None:
             candidates = candidates[: max_size - len(specials)]
         itos = list(specials) + [token for token, _ in candidates]
-        return cls(itos, specials=specials, freqs=counter)
+        return cls(itos, specials=specials, freqs=counter, roles=roles)
 
     # -- índices especiales -------------------------------------------------------------------
 
-    def _special_id(self, token: str, name: str) -> int:
-        idx = self.stoi.get(token)
-        if idx is None:
+    def _special_id(self, role: str) -> int:
+        token = self.roles.get(role)
+        if token is None:
             raise ValueError(
-                f"Este vocabulario no tiene el token especial {token!r}, así que no hay {name}. "
-                f"Especiales: {list(self.specials)}."
+                f"Este vocabulario no tiene token especial con el papel {role!r}, así que no hay "
+                f"{role}_id. Especiales: {list(self.specials)}; papeles: {self.roles}. Indícalo "
+                f"con roles={{{role!r}: ...}} al construirlo."
             )
-        return idx
+        return self.stoi[token]
 
     @property
     def pad_id(self) -> int:
-        """Índice de ``<pad>`` (relleno), 0 por defecto."""
-        return self._special_id(PAD, "pad_id")
+        """Índice del relleno (``<pad>``), 0 por defecto."""
+        return self._special_id("pad")
 
     @property
     def unk_id(self) -> int:
-        """Índice de ``<unk>`` (token desconocido), 1 por defecto."""
-        return self._special_id(UNK, "unk_id")
+        """Índice del token desconocido (``<unk>``), 1 por defecto."""
+        return self._special_id("unk")
 
     @property
     def bos_id(self) -> int:
-        """Índice de ``<bos>`` (inicio de secuencia), 2 por defecto."""
-        return self._special_id(BOS, "bos_id")
+        """Índice del inicio de secuencia (``<bos>``), 2 por defecto."""
+        return self._special_id("bos")
 
     @property
     def eos_id(self) -> int:
-        """Índice de ``<eos>`` (fin de secuencia), 3 por defecto."""
-        return self._special_id(EOS, "eos_id")
+        """Índice del fin de secuencia (``<eos>``), 3 por defecto."""
+        return self._special_id("eos")
 
     # -- consulta -----------------------------------------------------------------------------
 
@@ -498,7 +516,7 @@ class Vocab:
         if self._unk_id is None:
             raise KeyError(
                 f"El token {token!r} no está en el vocabulario, y este vocabulario no tiene "
-                f"{UNK!r} para los desconocidos."
+                "token especial para los desconocidos (roles={'unk': ...})."
             )
         return self._unk_id
 
@@ -508,7 +526,11 @@ class Vocab:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Vocab):
             return NotImplemented
-        return self.itos == other.itos and self.specials == other.specials
+        return (
+            self.itos == other.itos
+            and self.specials == other.specials
+            and self.roles == other.roles
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -568,7 +590,7 @@ class Vocab:
         """Convierte índices en tokens (lista, array de NumPy o tensor 1-D).
 
         Con ``skip_specials=True`` quita ``<pad>``, ``<bos>``, ``<eos>`` y demás especiales,
-        pero **conserva** ``<unk>``, que ocupa el lugar de una palabra real. Un índice fuera de
+        pero **conserva** el desconocido (``<unk>``), que ocupa el lugar de una palabra real. Un índice fuera de
         rango es un error. Para obtener un texto: ``" ".join(vocab.decode(ids))``.
 
         Ejemplo:
@@ -592,25 +614,23 @@ class Vocab:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Guarda el vocabulario como JSON (UTF-8, legible) y devuelve la ruta.
 
-        La escritura es atómica: se escribe un archivo temporal y luego se renombra.
+        La escritura es atómica (``utils.artifacts.atomic_write_text``): un corte a mitad
+        nunca deja un archivo a medias.
 
         Ejemplo:
             >>> vocab.save(data_dir() / "vocab.json")  # doctest: +SKIP
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from .artifacts import atomic_write_text
+
         payload = {
             "format": _VOCAB_FORMAT,
-            "version": 1,
+            "version": 2,
             "specials": list(self.specials),
+            "roles": self.roles,
             "itos": self.itos,
             "freqs": dict(self.freqs.most_common()),
         }
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False)
-        os.replace(tmp, path)
-        return path
+        return atomic_write_text(path, json.dumps(payload, ensure_ascii=False))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Vocab:
@@ -646,9 +666,28 @@ class Vocab:
         if not isinstance(freqs, dict):
             raise ValueError(f"El archivo {str(path)!r} tiene 'freqs' con un formato inválido.")
         try:
-            return cls(payload["itos"], specials=payload["specials"], freqs=freqs)
+            roles = payload.get("roles")  # la versión 1 no los guardaba: papeles por defecto
+            return cls(payload["itos"], specials=payload["specials"], freqs=freqs, roles=roles)
         except (TypeError, ValueError) as err:
             raise ValueError(f"El vocabulario de {str(path)!r} es inválido: {err}") from err
+
+
+def _check_roles(roles: Mapping[str, str] | None, specials: tuple[str, ...]) -> dict[str, str]:
+    """Valida ``roles`` (papel → token especial) o deduce los papeles por defecto."""
+    if roles is None:
+        defaults = dict(zip(ROLES, DEFAULT_SPECIALS, strict=True))
+        return {role: tok for role, tok in defaults.items() if tok in specials}
+    if not isinstance(roles, Mapping):
+        raise TypeError(f"roles debe ser un dict papel → token; se recibió {type(roles).__name__}.")
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValueError(f"Papeles desconocidos en roles: {unknown}. Válidos: {list(ROLES)}.")
+    missing = sorted(tok for tok in roles.values() if tok not in specials)
+    if missing:
+        raise ValueError(
+            f"Los tokens de roles deben estar en specials; faltan {missing} en {list(specials)}."
+        )
+    return {role: roles[role] for role in ROLES if role in roles}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -199,3 +199,39 @@ def test_generate_banned_ids_are_never_produced(small_lstm):
 def test_generate_needs_step_fn():
     with pytest.raises(TypeError, match="step_fn"):
         generate(torch.nn.Linear(2, 2), [1], 3)
+
+
+class _WindowedCounter(torch.nn.Module):
+    """Modelo de juguete con contexto máximo: predice (último token + 1) y falla si ve más."""
+
+    block_size = 4
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+        self.seen: list[int] = []
+
+    def step_fn(self, tokens, state):
+        if tokens.shape[1] > self.block_size:
+            raise AssertionError(f"recibió {tokens.shape[1]} tokens > block_size")
+        self.seen.append(tokens.shape[1])
+        logits = torch.full((tokens.shape[0], 20), -1e9)
+        logits[torch.arange(tokens.shape[0]), (tokens[:, -1] + 1) % 20] = 0.0
+        return logits, state
+
+
+@pytest.mark.parametrize("strategy", ["greedy", "sample", "beam"])
+def test_generate_crops_context_to_block_size(strategy):
+    model = _WindowedCounter()
+    kwargs = {"beam_size": 2} if strategy == "beam" else {}
+    out = generate(model, [1, 2, 3], 10, strategy=strategy, **kwargs)
+    assert out == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]  # generó más allá del contexto
+    assert max(model.seen) == 4 and model.seen[-1] == 4  # la ventana deslizante, nunca más
+
+
+def test_generate_prompt_longer_than_context_is_an_error():
+    with pytest.raises(ValueError, match="contexto del modelo es de 4"):
+        generate(_WindowedCounter(), [1, 2, 3, 4, 5], 3)
+    with pytest.raises(ValueError, match="contexto"):
+        generate(_WindowedCounter(), torch.tensor([1, 2, 3, 4, 5]), 3)
+    assert len(generate(_WindowedCounter(), [1, 2, 3, 4], 3)) == 3  # justo el contexto: vale

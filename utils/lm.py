@@ -242,6 +242,11 @@ def generate(
     ``[vocab.unk_id, vocab.pad_id]``. Pone el modelo en modo evaluación y, si ``device`` es
     ``None``, usa el dispositivo del modelo. Devuelve solo los índices nuevos, sin el *prompt*.
 
+    **Contexto máximo.** Si el modelo tiene un atributo ``block_size`` (un Transformer con
+    posiciones aprendidas, como ``utils.gpt.GPT``), un *prompt* más largo que ``block_size`` es
+    un error, y al generar más allá del contexto ``step_fn`` recibe solo los últimos
+    ``block_size`` tokens (ventana deslizante). Las redes recurrentes no tienen ese límite.
+
     Ejemplo:
         >>> model = RNNLanguageModel(vocab_size=20, emb_dim=8, hidden=8)
         >>> g = torch.Generator().manual_seed(0)
@@ -257,11 +262,25 @@ def generate(
     if device is None:
         device = model_device(model)
     banned = [int(i) for i in banned_ids]
-    step_fn = model.step_fn
+    base_step = model.step_fn
+    block_size = getattr(model, "block_size", None)
+    if block_size is not None:
+        block_size = check_int(block_size, "model.block_size")
+        prompt_len = prompt.shape[-1] if isinstance(prompt, Tensor) else len(prompt)
+        if prompt_len > block_size:
+            raise ValueError(
+                f"El prompt tiene {prompt_len} tokens y el contexto del modelo es de "
+                f"{block_size}: acórtalo (p. ej. quédate con los últimos {block_size} tokens)."
+            )
+
+        def base_step(tokens: Tensor, state: Any) -> tuple[Tensor, Any]:
+            return model.step_fn(tokens[:, -block_size:], state)  # tokens: [B, ≤ block_size]
+
+    step_fn = base_step
     if banned:
 
         def step_fn(tokens: Tensor, state: Any) -> tuple[Tensor, Any]:
-            logits, state = model.step_fn(tokens, state)
+            logits, state = base_step(tokens, state)
             if max(banned) >= logits.shape[-1] or min(banned) < 0:
                 raise ValueError(
                     f"banned_ids contiene índices fuera del vocabulario (0…{logits.shape[-1] - 1})."

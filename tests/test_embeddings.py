@@ -188,3 +188,46 @@ def test_course_evaluation_files_are_well_formed():
 def test_corpus_sentences_unknown_book():
     with pytest.raises(ValueError, match="Libros desconocidos"):
         embeddings.corpus_sentences(["Libro de Nadie"])
+
+
+def test_similarity_pairs_split_is_fixed_and_disjoint():
+    pairs = embeddings.read_similarity_pairs()
+    dev, test = embeddings.split_similarity_pairs()
+    assert len(dev) + len(test) == len(pairs) and not set(dev) & set(test)
+    assert embeddings.split_similarity_pairs() == (dev, test)
+    # las dos mitades cubren todo el rango de puntuaciones
+    assert abs(np.mean([p[2] for p in dev]) - np.mean([p[2] for p in test])) < 1.0
+
+
+def test_similarity_items_and_spearman(tiny):
+    kv = embeddings.load_word2vec(**TINY, verbose=False)
+    pairs = [("rey", "reina", 8.0), ("pan", "agua", 6.0), ("rey", "dragón", 0.0)]
+    items = embeddings.similarity_items(kv, pairs)
+    assert len(items) == 2 and items[0][0] == 8.0
+    assert embeddings.spearman([(1, 1), (2, 2), (3, 3)]) == pytest.approx(1.0)
+    assert embeddings.spearman([(1, 3), (2, 2), (3, 1)]) == pytest.approx(-1.0)
+    assert np.isnan(embeddings.spearman([(1, 2)]))
+    assert np.isnan(embeddings.spearman([(1, 2), (1, 3)]))  # sin variación
+
+
+def test_analogy_outcomes_per_question(tiny, tmp_path):
+    kv = embeddings.load_word2vec(**TINY, verbose=False)
+    analogies = tmp_path / "analogias.txt"
+    analogies.write_text(": género\nrey reina hijo hija\nrey reina perro perra\n", encoding="utf-8")
+    out = embeddings.analogy_outcomes(kv, analogies)
+    assert list(out) == [("rey", "reina", "hijo", "hija")] and set(out.values()) <= {0, 1}
+
+
+def test_item_helpers_bad_input(tiny, tmp_path):
+    with pytest.raises(TypeError, match="KeyedVectors"):
+        embeddings.similarity_items({"rey": [1.0]})
+    with pytest.raises(ValueError, match="pares"):
+        embeddings.spearman([1, 2, 3])
+    with pytest.raises(FileNotFoundError, match="No existe"):
+        embeddings.read_similarity_pairs(tmp_path / "no.tsv")
+    bad = tmp_path / "malo.tsv"
+    bad.write_text("rey reina 8\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="3 columnas"):
+        embeddings.read_similarity_pairs(bad)
+    with pytest.raises(ValueError, match="al menos 4"):
+        embeddings.split_similarity_pairs([("a", "b", 1.0)])

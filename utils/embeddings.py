@@ -33,11 +33,16 @@ from .config import REPO_ROOT, data_dir
 __all__ = [
     "ANALOGIES_FILE",
     "SIMILARITY_FILE",
+    "analogy_outcomes",
     "config_name",
     "corpus_sentences",
     "evaluate_embeddings",
     "load_word2vec",
     "model_path",
+    "read_similarity_pairs",
+    "similarity_items",
+    "spearman",
+    "split_similarity_pairs",
 ]
 
 #: Identificador del corpus con el que se entrena (forma parte del nombre del archivo).
@@ -341,3 +346,142 @@ def evaluate_embeddings(
         else:
             result["spearman"] = float("nan")
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Resultados por ítem, para intervalos de confianza (utils.metrics.bootstrap_ci / paired_bootstrap)
+# ---------------------------------------------------------------------------------------------
+
+
+def read_similarity_pairs(
+    path: str | os.PathLike[str] = SIMILARITY_FILE,
+) -> list[tuple[str, str, float]]:
+    """Los pares ``(palabra1, palabra2, puntuación)`` de un archivo de similitud (WordSim-353).
+
+    Ejemplo:
+        >>> read_similarity_pairs()[0]
+        ('oro', 'plata', 9.0)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No existe el archivo de similitud {path}.")
+    pairs = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise ValueError(
+                f"{path.name}, línea {n}: se esperaban 3 columnas separadas por tabulador."
+            )
+        pairs.append((parts[0].lower(), parts[1].lower(), float(parts[2])))
+    if not pairs:
+        raise ValueError(f"El archivo de similitud {path} no tiene pares.")
+    return pairs
+
+
+def split_similarity_pairs(
+    pairs: Sequence[tuple[str, str, float]] | None = None,
+) -> tuple[list[tuple[str, str, float]], list[tuple[str, str, float]]]:
+    """Parte los pares de similitud en **desarrollo** y **prueba**, de forma fija.
+
+    Ordena por puntuación (y por las palabras, para desempatar) y alterna: así las dos mitades
+    cubren todo el rango de parecidos. Desarrollo sirve para elegir la configuración; prueba, para
+    medirla una sola vez.
+
+    Ejemplo:
+        >>> dev, test = split_similarity_pairs()
+        >>> len(dev), len(test), set(dev) & set(test)
+        (24, 24, set())
+    """
+    pairs = read_similarity_pairs() if pairs is None else list(pairs)
+    if len(pairs) < 4:
+        raise ValueError(f"Hacen falta al menos 4 pares para partirlos; hay {len(pairs)}.")
+    ordered = sorted(pairs, key=lambda p: (p[2], p[0], p[1]))
+    return ordered[0::2], ordered[1::2]
+
+
+def _as_keyed_vectors(kv: Any, func: str) -> Any:
+    from gensim.models import KeyedVectors
+
+    if isinstance(kv, KeyedVectors):
+        return kv
+    wv = getattr(kv, "wv", None)
+    if isinstance(wv, KeyedVectors):
+        return wv
+    raise TypeError(
+        f"{func} espera un KeyedVectors (p. ej. modelo.wv); se recibió {type(kv).__name__}."
+    )
+
+
+def similarity_items(
+    kv: Any, pairs: Sequence[tuple[str, str, float]] | None = None
+) -> list[tuple[float, float]]:
+    """``(puntuación humana, coseno del modelo)`` para cada par con las dos palabras en ``kv``.
+
+    Los pares con alguna palabra sin vector se omiten (compara su número con ``len(pairs)``).
+    Es la entrada de :func:`spearman` y de los intervalos de ``utils.metrics``.
+
+    Ejemplo:
+        >>> items = similarity_items(load_word2vec())  # doctest: +SKIP
+        >>> spearman(items)  # doctest: +SKIP
+        0.72
+    """
+    kv = _as_keyed_vectors(kv, "similarity_items")
+    pairs = read_similarity_pairs() if pairs is None else pairs
+    return [
+        (float(score), float(kv.similarity(a, b)))
+        for a, b, score in pairs
+        if a in kv.key_to_index and b in kv.key_to_index
+    ]
+
+
+def spearman(items: Sequence[tuple[float, float]]) -> float:
+    """Correlación de Spearman de una lista de pares ``(x, y)``: Pearson de sus rangos.
+
+    Rápida (para remuestrear miles de veces en un *bootstrap*); los empates reciben el rango
+    medio, como en ``scipy.stats.spearmanr``. Con menos de 2 pares o sin variación, ``nan``.
+
+    Ejemplo:
+        >>> round(spearman([(1, 10), (2, 20), (3, 25), (4, 5)]), 3)
+        -0.2
+    """
+    import numpy as np
+    from scipy.stats import rankdata
+
+    values = np.asarray(items, dtype=float)
+    if values.ndim != 2 or values.shape[1] != 2:
+        raise ValueError(
+            f"spearman espera una lista de pares (x, y); forma recibida {values.shape}."
+        )
+    if len(values) < 2:
+        return float("nan")
+    ranks = rankdata(values, axis=0)  # [n, 2]
+    if np.ptp(ranks[:, 0]) == 0 or np.ptp(ranks[:, 1]) == 0:
+        return float("nan")
+    return float(np.corrcoef(ranks.T)[0, 1])
+
+
+def analogy_outcomes(
+    kv: Any, path: str | os.PathLike[str] = ANALOGIES_FILE
+) -> dict[tuple[str, str, str, str], int]:
+    """Acierto (1) o fallo (0) de cada analogía «a b c d» evaluable con ``kv``.
+
+    Usa ``kv.evaluate_word_analogies`` (3CosAdd, respuesta exacta en el primer puesto); las
+    preguntas con palabras sin vector no aparecen. Dos modelos con el mismo vocabulario dan las
+    mismas claves, así que se pueden comparar con un *bootstrap* pareado.
+
+    Ejemplo:
+        >>> out = analogy_outcomes(load_word2vec())  # doctest: +SKIP
+        >>> sum(out.values()) / len(out)  # doctest: +SKIP
+        0.158
+    """
+    kv = _as_keyed_vectors(kv, "analogy_outcomes")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No existe el archivo de analogías {path}.")
+    _, sections = kv.evaluate_word_analogies(str(path))
+    total = sections[-1]
+    outcomes = {tuple(w.lower() for w in q): 0 for q in total["incorrect"]}
+    outcomes.update({tuple(w.lower() for w in q): 1 for q in total["correct"]})
+    return outcomes

@@ -92,7 +92,8 @@ def test_start_rejects_bad_names(results_dir, name):
 
 
 def test_check_prints_and_records(results_dir, capsys):
-    run_id = desafio.start("desafio_9")
+    desafio.start("desafio_9")
+    run_id = desafio.run_id()
     assert desafio.check("MRR", 0.61, 0.5) is True
     assert desafio.check("perplejidad", 200, 150, higher_is_better=False) is False
     assert desafio.check("reto extra", 0.1, 0.3, required=False) is False
@@ -122,7 +123,8 @@ def test_rechecking_replaces_the_row(results_dir, capsys):
 def test_new_run_replaces_previous_runs_checks(results_dir, capsys):
     desafio.start("desafio_9")
     desafio.check("vieja", 0.4, 0.5)
-    second = desafio.start("desafio_9")
+    desafio.start("desafio_9")
+    second = desafio.run_id()
     desafio.check("nueva", 0.6, 0.5)
     block = json.loads((results_dir / "desafio_9.json").read_text(encoding="utf-8"))[
         "autoevaluacion"
@@ -169,3 +171,27 @@ def test_non_finite_value_is_recorded_as_failure(results_dir, capsys):
         "autoevaluacion"
     ]["comprobaciones"][0]
     assert row["cumple"] is False and row["valor"] == "inf"
+
+
+def test_held_out_counts_scorings_and_hides_targets(capsys):
+    test = desafio.HeldOut(["a", "b"], [1, 0])
+    with pytest.raises(RuntimeError, match="después de puntuar"):
+        _ = test.targets
+    preds = test.score({"uno": lambda xs: [1] * len(xs)})
+    assert preds == {"uno": [1, 1]} and test.targets == [1, 0] and test.times_scored == 1
+    test.score({"uno": lambda xs: [1] * len(xs)})
+    assert test.times_scored == 2 and "vez n.º 2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, predictors, error",
+    [
+        (([], []), None, ValueError),
+        ((["a"], [1, 2]), None, ValueError),
+        ((["a"], [1]), {}, TypeError),
+        ((["a"], [1]), {"mal": lambda xs: []}, ValueError),
+    ],
+)
+def test_held_out_bad_input(args, predictors, error):
+    with pytest.raises(error):
+        desafio.HeldOut(*args).score(predictors)

@@ -297,15 +297,17 @@ def test_html_table_renders_in_headless_chromium(fake_repo, tmp_path):
     header, *rows = parser.rows
     assert header == ["Desafío", "Ejecución", "Autoevaluación", "Resultado"]
     assert [r[1] for r in rows] == [
-        "▶️ ejecutado",
-        "▶️ ejecutado",
-        "⏸️ sin ejecutar",
-        "💥 con errores",
-        "🧪 modo rápido",
-        "⚠️ ejecución incompleta",
-        "▶️ ejecutado",
+        "ejecutado",
+        "ejecutado",
+        "sin ejecutar",
+        "con errores",
+        "modo rápido",
+        "ejecución incompleta",
+        "ejecutado",
     ]
-    assert rows[0][3].startswith("✅ superado") and rows[1][3].startswith("❌ pendiente")
+    assert rows[0][3] == "✔ superado (1 de 1 objetivos)"
+    assert rows[1][3] == "✘ pendiente (0 de 1 objetivos)"
+    assert rows[3][3] == "— (con errores)" and "✔ exactitud" in rows[3][2]
     # y se pinta: una captura no vacía y con contraste (texto sobre fondo)
     shot = tmp_path / "portafolio.png"
     subprocess.run(

@@ -170,20 +170,26 @@ def _check_desafio_name(name: Any) -> str:
     return name
 
 
-def start(desafio: str) -> str:
+def start(desafio: str) -> None:
     """Declara qué desafío se está resolviendo y empieza una ejecución nueva.
 
-    Llámala una vez, al principio del cuaderno. Devuelve el identificador de la ejecución (el
-    mismo que queda en la salida del cuaderno y en ``resultados/``, para comprobar que ambos
-    vienen de la misma ejecución).
+    Llámala una vez, al principio del cuaderno. Cada ejecución recibe un identificador (el mismo
+    en la salida del cuaderno y en ``resultados/``, para comprobar que ambos vienen de la misma
+    ejecución); las comprobaciones de ejecuciones anteriores dejan de contar.
 
     Ejemplo:
-        >>> run_id = start("desafio_1")
+        >>> start("desafio_1")
+        >>> summary()
+        {}
     """
     global _current
     _current = _check_desafio_name(desafio)
     _runs[_current] = {"ejecucion": uuid.uuid4().hex[:12], "checks": {}}
-    return _runs[_current]["ejecucion"]
+
+
+def run_id(desafio: str | None = None) -> str:
+    """Identificador de la ejecución en curso del desafío (lo fija :func:`start`)."""
+    return _run_for(desafio)[1]["ejecucion"]
 
 
 def _run_for(desafio: str | None) -> tuple[str, dict[str, Any]]:
@@ -323,3 +329,79 @@ def summary(desafio: str | None = None) -> dict[str, bool]:
     """
     _, run = _run_for(desafio)
     return {name: row["cumple"] for name, row in run["checks"].items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# El conjunto de prueba, bajo llave
+# ---------------------------------------------------------------------------------------------
+
+
+class HeldOut:
+    """El conjunto de prueba bajo llave: se puntúa **una vez**, al final, con todos los modelos.
+
+    Guarda entradas y respuestas correctas; las respuestas no se pueden leer hasta haber
+    puntuado. :meth:`score` recibe un diccionario ``{nombre: función que predice}`` y cuenta
+    cuántas veces se llamó (:attr:`times_scored`): la autocomprobación exige que sea 1, porque
+    mirar la prueba, cambiar el modelo y volver a mirarla es ajustar con la prueba.
+
+    Ejemplo:
+        >>> test = HeldOut(["hola", "adiós", "buenas"], ["saludo", "despedida", "saludo"])
+        >>> preds = test.score({"siempre saludo": lambda xs: ["saludo"] * len(xs)})
+        >>> preds["siempre saludo"], test.targets, test.times_scored
+        (['saludo', 'saludo', 'saludo'], ['saludo', 'despedida', 'saludo'], 1)
+    """
+
+    def __init__(self, inputs: Any, targets: Any, *, name: str = "prueba") -> None:
+        inputs, targets = list(inputs), list(targets)
+        if not inputs:
+            raise ValueError(f"El conjunto de {name} está vacío.")
+        if len(inputs) != len(targets):
+            raise ValueError(
+                f"El conjunto de {name} tiene {len(inputs)} entradas y {len(targets)} respuestas."
+            )
+        self._inputs, self._targets, self.name = inputs, targets, name
+        self.times_scored = 0
+
+    def __len__(self) -> int:
+        return len(self._inputs)
+
+    def __repr__(self) -> str:
+        return f"HeldOut({self.name!r}, {len(self)} ejemplos, puntuado {self.times_scored} veces)"
+
+    @property
+    def inputs(self) -> list[Any]:
+        """Las entradas (no son secretas: los modelos las necesitan para predecir)."""
+        return list(self._inputs)
+
+    @property
+    def targets(self) -> list[Any]:
+        """Las respuestas correctas; solo después de :meth:`score`."""
+        if self.times_scored == 0:
+            raise RuntimeError(
+                f"Las respuestas de {self.name} se ven después de puntuar (score), no antes: "
+                "decide con el conjunto de desarrollo."
+            )
+        return list(self._targets)
+
+    def score(self, predictors: dict[str, Any]) -> dict[str, list[Any]]:
+        """Predice el conjunto con cada modelo y devuelve ``{nombre: predicciones}``."""
+        if not isinstance(predictors, dict) or not predictors:
+            raise TypeError(
+                "score() recibe un diccionario {nombre: función}, p. ej. "
+                "{'línea de base': base.predict, 'mi modelo': model.predict}."
+            )
+        self.times_scored += 1
+        if self.times_scored > 1:
+            print(
+                f"⚠️ Es la vez n.º {self.times_scored} que puntúas el conjunto de {self.name}: "
+                "sus cifras ya no son una medida limpia (la autocomprobación lo marcará)."
+            )
+        out = {}
+        for name, predict in predictors.items():
+            preds = list(predict(list(self._inputs)))
+            if len(preds) != len(self._inputs):
+                raise ValueError(
+                    f"«{name}» devolvió {len(preds)} predicciones para {len(self)} ejemplos."
+                )
+            out[name] = preds
+        return out

@@ -104,16 +104,21 @@ class Entry:
             self.status == EXECUTED and bool(self.required) and all(c.cumple for c in self.required)
         )
 
-    def verdict(self) -> str:
-        """Resumen en una línea para la tabla: nunca ✅ si las cifras no cuentan."""
+    def verdict(self, icons: bool = True) -> str:
+        """Resumen en una línea para la tabla: nunca ✅ si las cifras no cuentan.
+
+        Con ``icons=False``, sin emojis (la página HTML usa sus propias marcas y colores).
+        """
         if self.status != EXECUTED:
             return f"— ({self.status})"
-        if not self.required:
-            return "❔ sin autoevaluación"
-        done = sum(c.cumple for c in self.required)
-        if self.passed:
-            return f"✅ superado ({done} de {len(self.required)} objetivos)"
-        return f"❌ pendiente ({done} de {len(self.required)} objetivos)"
+        done, total = sum(c.cumple for c in self.required), len(self.required)
+        if not total:
+            text, icon = "sin autoevaluación", "❔"
+        elif self.passed:
+            text, icon = f"superado ({done} de {total} objetivos)", "✅"
+        else:
+            text, icon = f"pendiente ({done} de {total} objetivos)", "❌"
+        return f"{icon} {text}" if icons else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,10 +318,10 @@ def _extra(check: Check) -> str:
     return "" if check.obligatoria or "reto extra" in check.nombre else " (reto extra)"
 
 
-def _check_line(check: Check) -> str:
+def _check_line(check: Check, icons: bool = True) -> str:
     value, bar = check.values_text()
-    mark = "✅" if check.cumple else "❌"
-    return f"{mark} {check.nombre}: {value} (objetivo {check.sentido} {bar}){_extra(check)}"
+    text = f"{check.nombre}: {value} (objetivo {check.sentido} {bar}){_extra(check)}"
+    return f"{'✅' if check.cumple else '❌'} {text}" if icons else text
 
 
 def _figure_name(entry: Entry, k: int) -> str:
@@ -397,6 +402,14 @@ tr.no-cuenta td.resultado{background:#fff8c5}
 figure{margin:.5rem 0}
 img{max-width:100%;border:1px solid #d0d7de}
 .leyenda{color:#57606a;font-size:.9rem}
+.ok{color:#1a7f37;font-weight:bold}
+.ko{color:#cf222e;font-weight:bold}
+.badge{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:.85rem;
+white-space:nowrap;border:1px solid}
+.badge.ejecutado{color:#1a7f37;border-color:#1a7f37}
+.badge.sin-ejecutar{color:#57606a;border-color:#57606a}
+.badge.incompleto,.badge.rapido{color:#9a6700;border-color:#9a6700}
+.badge.error{color:#cf222e;border-color:#cf222e}
 """
 
 
@@ -405,6 +418,39 @@ def _markdown_to_html(text: str) -> str:
 
     # sin HTML crudo: el texto del estudiante se muestra, no se ejecuta
     return MarkdownIt("commonmark", {"html": False}).render(text)
+
+
+def _inline(text: str) -> str:
+    """Markdown de una línea (títulos con *cursiva*), sin HTML crudo."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).renderInline(text)
+
+
+# Marcas con glifos de fuentes de texto comunes (DejaVu, Liberation): no dependen de una
+# fuente de emojis, que un navegador sin ella pinta como cuadraditos.
+def _html_mark(ok: bool) -> str:
+    return '<span class="ok">✔</span> ' if ok else '<span class="ko">✘</span> '
+
+
+_BADGE_CLASS = {
+    NOT_RUN: "sin-ejecutar",
+    PARTIAL: "incompleto",
+    ERROR: "error",
+    SMOKE: "rapido",
+    EXECUTED: "ejecutado",
+}
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge {_BADGE_CLASS[status]}">{html.escape(status)}</span>'
+
+
+def _verdict_html(entry: Entry) -> str:
+    text = html.escape(entry.verdict(icons=False))
+    if entry.status != EXECUTED or not entry.required:
+        return text
+    return _html_mark(entry.passed) + text
 
 
 def _row_class(entry: Entry) -> str:
@@ -419,28 +465,28 @@ def render_html(entries: list[Entry], generated: str) -> str:
     github = f"https://github.com/{colab.REPO_SLUG}/blob/{colab.BRANCH}/"
     rows = []
     for e in entries:
-        checks = "<br>".join(esc(_check_line(c)) for c in e.checks) or "—"
+        checks = "<br>".join(_html_mark(c.cumple) + esc(_check_line(c, False)) for c in e.checks)
+        checks = checks or "—"
         if e.status != EXECUTED and e.checks:
             checks = f"<em>(no cuentan: {esc(e.status)})</em><br>{checks}"
         rows.append(
             f'<tr class="{_row_class(e)}" data-desafio="{esc(e.name)}">'
-            f'<td><a href="#{esc(e.name)}">{esc(e.title)}</a></td>'
-            f'<td class="estado">{_STATUS_ICON[e.status]} {esc(e.status)}</td>'
+            f'<td><a href="#{esc(e.name)}">{_inline(e.title)}</a></td>'
+            f'<td class="estado">{_badge(e.status)}</td>'
             f"<td>{checks}</td>"
-            f'<td class="resultado">{esc(e.verdict())}</td></tr>'
+            f'<td class="resultado">{_verdict_html(e)}</td></tr>'
         )
     sections = []
     for e in entries:
         nb = e.notebook.as_posix()
         parts = [
-            f'<section id="{esc(e.name)}"><h2>{esc(e.title)}</h2>',
+            f'<section id="{esc(e.name)}"><h2>{_inline(e.title)}</h2>',
             f'<p>Cuaderno: <a href="../{esc(nb)}">{esc(nb)}</a> '
             f'(<a href="{esc(github + nb)}">en GitHub</a>)<br>',
-            f"Ejecución: {_STATUS_ICON[e.status]} <strong>{esc(e.status)}</strong>: "
-            f"{esc(e.detail)}.<br>Resultado: {esc(e.verdict())}</p>",
+            f"Ejecución: {_badge(e.status)} {esc(e.detail)}.<br>Resultado: {_verdict_html(e)}</p>",
         ]
         if e.record_note:
-            parts.append(f'<p class="nota">⚠️ {esc(e.record_note)}</p>')
+            parts.append(f'<p class="nota">⚠ {esc(e.record_note)}</p>')
         if e.checks:
             parts.append(
                 "<table><thead><tr><th>Autocomprobación</th><th>Valor</th><th>Objetivo</th>"
@@ -451,7 +497,7 @@ def render_html(entries: list[Entry], generated: str) -> str:
                 name = c.nombre + _extra(c)
                 parts.append(
                     f"<tr><td>{esc(name)}</td><td>{esc(value)}</td>"
-                    f"<td>{esc(c.sentido)} {esc(bar)}</td><td>{'✅' if c.cumple else '❌'}</td></tr>"
+                    f"<td>{esc(c.sentido)} {esc(bar)}</td><td>{_html_mark(c.cumple)}</td></tr>"
                 )
             parts.append("</tbody></table>")
         for k, png in enumerate(e.figures, start=1):
@@ -487,8 +533,9 @@ errores y con todos sus objetivos obligatorios cumplidos figura como superado.</
 {chr(10).join(rows)}
 </tbody>
 </table>
-<p class="leyenda">▶️ ejecutado en modo completo · ⏸️ sin ejecutar · ⚠️ incompleto o desordenado ·
-💥 con errores · 🧪 modo rápido (sus cifras no cuentan)</p>
+<p class="leyenda">Ejecución: <em>ejecutado</em> = de arriba abajo, en modo completo, sin errores ·
+<em>ejecución incompleta</em> = celdas sin ejecutar o fuera de orden · <em>con errores</em> = alguna
+salida es un error · <em>modo rápido</em> = CURSO_SMOKE=1, sus cifras no cuentan.</p>
 {chr(10).join(sections)}
 </body>
 </html>

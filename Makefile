@@ -33,8 +33,34 @@ $(DATA_STAMP): $(STAMP) utils/data.py
 # Pruebas unitarias + todos los cuadernos en modo rápido (CURSO_SMOKE=1) con nbval.
 test: setup unit notebooks
 
-unit: setup
+unit: setup navegador
 	$(BIN)/python -m pytest tests -q -n $(JOBS)
+
+# Chromium de Debian para la prueba del navegador del servicio (clase 8). Idempotente: solo
+# instala si falta /usr/bin/chromium (≈ 25 s con apt). Sin root, avisa y esa prueba se salta.
+navegador:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Instalando chromium (Debian) para la prueba del navegador..."; \
+		inicio=$$(date +%s); \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
+		echo "chromium instalado en $$(( $$(date +%s) - inicio )) s."; \
+	else \
+		echo "Aviso: falta /usr/bin/chromium y no hay permisos de root; la prueba del navegador" \
+			"se saltará. Instálalo con: sudo apt-get install chromium"; \
+	fi
+
+# El servicio de la clase 8 (FastAPI) en http://$(HOST):$(PORT); documentación en /docs.
+# Con CURSO_SMOKE=1 usa los modelos diminutos del modo rápido y arranca en segundos.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: setup
+	$(BIN)/python -m clase_8.servicio --host $(HOST) --port $(PORT)
+
+# Latencia (p50/p95/p99) y peticiones/s del servicio real, con y sin micro-lotes.
+bench-servicio: setup
+	TQDM_DISABLE=1 $(BIN)/python -m clase_8.servicio.bench
 
 notebooks: setup
 	CURSO_SMOKE=1 TQDM_DISABLE=1 OMP_NUM_THREADS=1 MPLBACKEND=Agg \

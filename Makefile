@@ -13,7 +13,7 @@ export TOKENIZERS_PARALLELISM := false
 
 NOTEBOOKS := $(sort $(wildcard clase_*/*.ipynb))
 
-.PHONY: setup test unit notebooks course nb bench lab lint results portafolio clean-cache
+.PHONY: setup test unit notebooks course nb bench lab lint results portafolio soluciones clean-cache
 
 setup: $(STAMP) $(DATA_STAMP)
 
@@ -67,6 +67,11 @@ notebooks: setup
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:python \
 		-n $(JOBS) --dist loadscope -q clase_*/
+
+# Soluciones de referencia de los desafíos (tests/soluciones/), en modo completo: cada una debe
+# cumplir los objetivos de su desafío; sus cifras van a resultados/soluciones/.
+soluciones: setup
+	TQDM_DISABLE=1 $(BIN)/python tests/soluciones/run.py
 
 # Ejecuta todos los cuadernos en modo completo, en su sitio, y regenera RESULTADOS.md.
 course: setup

@@ -6,68 +6,33 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from clase_8.servicio.bench import running_server
 from tests.servicio_modelos import build_tiny_models
 
-REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Arranca ``python -m clase_8.servicio`` con modelos diminutos y lo detiene al final."""
     sources = build_tiny_models(tmp_path_factory.mktemp("modelos_servidor"))
-    port = _free_port()
-    env = {**os.environ, "CURSO_SERVICIO_HILOS": "1", "OMP_NUM_THREADS": "1",
-           "CURSO_SERVICIO_MAX_LOTE": "8", "CURSO_SERVICIO_ESPERA_MS": "10"}  # fmt: skip
+    env = {"CURSO_SERVICIO_HILOS": "1", "OMP_NUM_THREADS": "1", "CURSO_SERVICIO_MAX_LOTE": "8",
+           "CURSO_SERVICIO_ESPERA_MS": "10", "CURSO_SERVICIO_TOKEN": ""}  # fmt: skip
     env.update({f"CURSO_SERVICIO_MODELO_{k.upper()}": v for k, v in sources.items()})
-    env.pop("CURSO_SERVICIO_TOKEN", None)
     log = tmp_path_factory.mktemp("registro") / "servidor.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clase_8.servicio", "--port", str(port)],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, f"El servidor terminó antes de tiempo:\n{log.read_text()}"
-            try:
-                if httpx.get(base + "/salud", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"El servidor no arrancó:\n{log.read_text()}"
-            time.sleep(0.3)
-        yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    # uvicorn termina ordenadamente (lifespan incluido) y luego repite la señal: -SIGTERM
-    assert proc.returncode in (0, -signal.SIGTERM), log.read_text()
+        with running_server(env, log=log, log_level="info", timeout_s=180) as base:
+            yield base, log
+    except (RuntimeError, TimeoutError) as err:
+        raise AssertionError(f"{err}\n{log.read_text()}") from err
     assert "Application shutdown complete" in log.read_text()
 
 

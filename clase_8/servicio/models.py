@@ -100,7 +100,11 @@ class Adapter:
 
     @property
     def name(self) -> str:
-        return Path(self.source).name or self.source
+        """Nombre corto: la carpeta (o su carpeta madre si se llama «model»), o el id del Hub."""
+        path = Path(self.source)
+        if not path.is_dir():
+            return self.source
+        return path.parent.name if path.name == "model" else path.name
 
     def info(self) -> dict[str, Any]:
         config = self.model.config

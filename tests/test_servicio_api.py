@@ -343,3 +343,13 @@ def test_batcher_rejects_when_full():
     asyncio.run(main())
     with pytest.raises(ValueError):
         MicroBatcher("x", lambda b: b, executor=ThreadPoolExecutor(1), max_batch=0)
+
+
+@pytest.mark.parametrize("name", ["app", "batching", "bench", "config", "errors", "models"])
+def test_service_doctests(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"clase_8.servicio.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.failed == 0, f"{name}: {result.failed} de {result.attempted} ejemplos fallan"

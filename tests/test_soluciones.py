@@ -19,7 +19,7 @@ spec.loader.exec_module(run)
 
 
 def test_there_are_solutions():
-    assert {"desafio_1", "desafio_2"} <= set(run.available())
+    assert {"desafio_1", "desafio_2", "desafio_3"} <= set(run.available())
 
 
 @pytest.mark.parametrize("name", run.available())

@@ -86,6 +86,11 @@ def test_kmeans_with_repeated_sentences_does_not_fail():
     assert len(picks) == 2 and 3 in picks
 
 
+def test_tfidf_of_only_stopwords_gives_zero_vectors():
+    out = sm.tfidf_embedder()(["y de la", "el de los"])
+    assert out.shape[0] == 2 and not out.any()
+
+
 def test_zero_vectors_are_allowed():
     picks = sm.select_sentences(["x", "y", "z"], lambda ss: np.zeros((3, 4)), k=1)
     assert picks == [0]

@@ -231,8 +231,10 @@ def tfidf_embedder(corpus: Sequence[str] | None = None, **tfidf_kwargs: Any) -> 
     def embed(sentences: list[str]) -> np.ndarray:
         try:
             return TfidfVectorizer(**params).fit_transform(sentences).toarray()
-        except ValueError:  # solo stopwords: ningún término; vectores nulos
-            return np.zeros((len(sentences), 1))
+        except ValueError as err:
+            if "empty vocabulary" not in str(err):
+                raise
+            return np.zeros((len(sentences), 1))  # solo stopwords: ningún término, vectores nulos
 
     return embed
 

@@ -297,12 +297,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peticiones", type=int, default=400, help="peticiones a 16 clientes")
     parser.add_argument("--hilos", type=int, default=default_threads(),
                         help="hilos de PyTorch del servidor (por defecto, núcleos − 1)")  # fmt: skip
+    parser.add_argument("--sin-guardar", action="store_true",
+                        help="no escribir resultados/8c_bench_servicio.json (p. ej. con modelos "
+                        "propios en CURSO_SERVICIO_MODELO_*)")  # fmt: skip
     args = parser.parse_args(argv)
     from utils.results import record
 
     res = run_benchmark(n_concurrent=args.peticiones, n_single=args.peticiones // 2,
                         threads=args.hilos)  # fmt: skip
     _print_report(res)
+    if args.sin_guardar:
+        print("No se guardan resultados (--sin-guardar).")
+        return
     path = record("8c_bench_servicio", **flat_metrics(res))
     print(f"Resultados en {path}." if path else "Modo rápido: no se guardan resultados.")
 

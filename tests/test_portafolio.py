@@ -321,3 +321,17 @@ def test_html_table_renders_in_headless_chromium(fake_repo, tmp_path):
     with Image.open(shot) as img:
         lo, hi = img.convert("L").getextrema()
     assert img.size == (1200, 1600) and hi - lo > 100
+
+
+def test_shipped_desafios_are_executed_unsolved_templates():
+    """El repositorio del curso trae cada desafío ejecutado en modo completo y sin resolver.
+
+    Es lo que ``make portafolio`` dice sobre el repositorio tal cual: ninguno superado (si un
+    cuaderno se guardara en modo rápido, con errores o a medias, o si una plantilla ya cumpliera
+    su objetivo, esta prueba lo detecta).
+    """
+    entries = portafolio.collect()
+    assert {"desafio_1", "desafio_final"} <= {e.name for e in entries}
+    for e in entries:
+        assert e.status == EXECUTED, f"{e.name}: {e.status} ({e.detail})"
+        assert not e.passed, f"{e.name}: la plantilla sin tocar no debería cumplir su objetivo"

@@ -308,13 +308,238 @@ def test_schedulers_step_per_batch_and_per_epoch():
     assert h["lr"] == pytest.approx([0.1, 0.05, 0.025])
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1 / (1 + s))
-    h = fit(model, loader, epochs=2, optimizer=opt, scheduler=sched, device="cpu", verbose=False)
+    h = fit(model, loader, epochs=2, optimizer=opt, scheduler=sched, scheduler_step="batch",
+            device="cpu", verbose=False)  # fmt: skip
     assert h["lr"] == pytest.approx([0.1 / 5, 0.1 / 9])
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0, factor=0.5)
     h = fit(model, loader, epochs=3, optimizer=opt, scheduler=plateau, monitor="train_loss",
             mode="max", device="cpu", verbose=False)  # fmt: skip
     assert opt.param_groups[0]["lr"] < 0.1
+
+
+def test_scheduler_unit_must_be_explicit_unless_unambiguous():
+    """Antes, un StepLR pensado por épocas decaía en cada lote sin avisar."""
+    loader = DataLoader(separable(64), batch_size=16)  # 4 lotes
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    step_lr = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.raises(ValueError, match="scheduler_step='batch'.*scheduler_step='epoch'"):
+        fit(model, loader, optimizer=opt, scheduler=step_lr, device="cpu", verbose=False)
+    assert opt.param_groups[0]["lr"] == 0.1  # no entrenó
+    one_cycle = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=8)
+    fit(model, loader, epochs=2, optimizer=opt, scheduler=one_cycle, device="cpu", verbose=False)
+    assert one_cycle.last_epoch == 8  # por lote, deducido
+    transformers = pytest.importorskip("transformers")
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    warm = transformers.get_linear_schedule_with_warmup(opt, 2, 8)
+    h = fit(model, loader, epochs=2, optimizer=opt, scheduler=warm, device="cpu", verbose=False)
+    assert warm.last_epoch == 8 and h["lr"][-1] == pytest.approx(0.0)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau avanza por época"):
+        fit(model, loader, optimizer=opt, scheduler=plateau, scheduler_step="batch",
+            monitor="train_loss", device="cpu", verbose=False)  # fmt: skip
+
+
+def test_scheduler_does_not_step_when_fp16_skips_the_step(monkeypatch):
+    """Con GradScaler, un paso con gradientes infinitos se salta: el planificador tampoco avanza."""
+    import utils.train as train_mod
+
+    accelerator = train_mod._accelerator("cpu", amp=False)
+    # El GradScaler de fp16 (en GPU lo pone Accelerate); aquí, su versión de CPU.
+    monkeypatch.setattr(accelerator, "scaler", torch.amp.GradScaler("cpu", init_scale=2.0**16))
+    x = torch.ones(8, 1)
+    x[4:6] = 1e36  # el lote 3: pérdida finita, pero × 2**16 desborda → gradiente infinito
+    loader = DataLoader(TensorDataset(x, torch.zeros(8)), batch_size=2)  # 4 lotes
+    model = nn.Linear(1, 1, bias=False)
+    opt = CountingSGD(model.parameters(), lr=1e-40)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    fit(model, loader, optimizer=opt, scheduler=sched, scheduler_step="batch", device="cpu",
+        loss_fn=lambda out, y: out.mean(), verbose=False)  # fmt: skip
+    assert opt.n_steps == 3  # un paso saltado por GradScaler
+    assert sched.last_epoch == 3  # y el planificador no avanzó en ese paso
+
+
+def test_accelerator_is_reused_and_follows_the_precision(monkeypatch):
+    """Un Accelerator por proceso; pedir otra precisión lo reinicia en vez de fallar."""
+    import utils.train as train_mod
+
+    first = train_mod._accelerator("cpu", amp=True)
+    assert train_mod._accelerator("cpu", amp=False) is first  # en CPU ambas son "no"
+    loader = DataLoader(separable(64), batch_size=16)
+    monkeypatch.setattr(train_mod, "_precision", lambda device, amp: "bf16")
+    set_seed(0)
+    h = fit(mlp(), loader, epochs=2, device="cpu", verbose=False)
+    assert train_mod._ACCELERATOR.mixed_precision == "bf16"
+    assert h["train_loss"][-1] < h["train_loss"][0]
+    monkeypatch.setattr(train_mod, "_precision", lambda device, amp: "no")
+    set_seed(0)
+    model = mlp()
+    fit(model, loader, epochs=1, device="cpu", verbose=False)
+    assert train_mod._ACCELERATOR.mixed_precision == "no"
+    assert "_original_forward" not in vars(model)  # fit no deja el modelo envuelto
+
+
+# ---------------------------------------------------------------------------------------------
+class TinyLM(nn.Module):
+    """Embedding + Linear: logits [B, T, V] para cada posición."""
+
+    def __init__(self, vocab: int = 12) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(vocab, 8)
+        self.out = nn.Linear(8, vocab)
+
+    def forward(self, x):  # x: [B, T] → [B, T, V]
+        return self.out(self.emb(x))
+
+
+def padded_sequences() -> TensorDataset:
+    """24 secuencias de longitudes 2…9 rellenas con 0 (el objetivo es el mismo token)."""
+    from torch.nn.utils.rnn import pad_sequence
+
+    g = torch.Generator().manual_seed(0)
+    seqs = [torch.randint(1, 12, (2 + i % 8,), generator=g) for i in range(24)]
+    x = pad_sequence(seqs, batch_first=True, padding_value=0)  # [24, 9]
+    return TensorDataset(x, x.clone())
+
+
+def test_validation_loss_is_a_token_mean_whatever_the_batching():
+    """Con relleno, val_loss (y la perplejidad) promedian por token, no por ejemplo."""
+    set_seed(0)
+    model, ds = TinyLM(), padded_sequences()
+    loss_fn = sequence_cross_entropy(ignore_index=0)
+    whole = evaluate(model, DataLoader(ds, batch_size=24), loss_fn=loss_fn, device="cpu")
+    logits = model(ds.tensors[0])
+    expected = nn.functional.cross_entropy(logits.reshape(-1, 12), ds.tensors[1].reshape(-1),
+                                           ignore_index=0).item()  # fmt: skip
+    assert whole["loss"] == pytest.approx(expected, rel=1e-6)
+    for bs in (2, 5, 7):
+        res = evaluate(model, DataLoader(ds, batch_size=bs), loss_fn=loss_fn, device="cpu")
+        assert res["loss"] == pytest.approx(expected, rel=1e-6), bs
+
+    # compute_loss: con el atributo ignore_index, o devolviendo el número de tokens
+    def step(model, batch):
+        x, y = batch
+        return loss_fn(model(x), y), None, y
+
+    step.ignore_index = 0  # type: ignore[attr-defined]
+
+    def step4(model, batch):
+        x, y = batch
+        return loss_fn(model(x), y), None, y, (y != 0).sum()
+
+    for cl in (step, step4):
+        res = evaluate(model, DataLoader(ds, batch_size=5), compute_loss=cl, device="cpu")
+        assert res["loss"] == pytest.approx(expected, rel=1e-6)
+    h = fit(model, DataLoader(ds, batch_size=5), val_loader=DataLoader(ds, batch_size=24),
+            loss_fn=loss_fn, epochs=1, lr=1e-9, device="cpu", verbose=False)  # fmt: skip
+    assert h["val_loss"][0] == pytest.approx(expected, rel=1e-5)
+
+
+def test_class_weighted_loss_mean_is_exact_over_batches():
+    set_seed(0)
+    model, ds = mlp(), separable(30)
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 3.0]))
+    expected = loss_fn(model(ds.tensors[0]), ds.tensors[1]).item()
+    res = evaluate(model, DataLoader(ds, batch_size=4), loss_fn=loss_fn, device="cpu")
+    assert res["loss"] == pytest.approx(expected, rel=1e-6)
+
+
+class SpyMetric:
+    """Métrica con acumulador propio: no debe recibir nunca todas las salidas juntas."""
+
+    def __init__(self) -> None:
+        self.updates: list[tuple[int, ...]] = []
+
+    def __call__(self, outputs, targets):
+        raise AssertionError("no debía recibir todas las salidas concatenadas")
+
+    def accumulator(self):
+        spy = self
+
+        class Acc:
+            chunks: list = []
+
+            def update(self, outputs, targets):
+                spy.updates.append(tuple(outputs.shape))
+
+            def compute(self):
+                return 1.0
+
+        return Acc()
+
+
+def test_metrics_are_streamed_batch_by_batch():
+    import functools
+
+    from utils.metrics import logits_accuracy
+
+    set_seed(0)
+    model, ds = TinyLM(), padded_sequences()
+    spy = SpyMetric()
+    acc = functools.partial(logits_accuracy, ignore_index=0)
+    res = evaluate(model, DataLoader(ds, batch_size=5), loss_fn=sequence_cross_entropy(0),
+                   metrics={"spy": spy, "acc": acc}, device="cpu")  # fmt: skip
+    assert res["spy"] == 1.0 and spy.updates == [(5, 9, 12)] * 4 + [(4, 9, 12)]
+    with torch.no_grad():
+        assert res["acc"] == pytest.approx(acc(model(ds.tensors[0]), ds.tensors[1]))
+
+
+class Stream(torch.utils.data.IterableDataset):
+    """Un conjunto sin len(): el cargador no sabe cuántos lotes tendrá."""
+
+    def __init__(self, ds: TensorDataset) -> None:
+        self.ds = ds
+
+    def __iter__(self):
+        return iter(self.ds)
+
+
+def test_accumulation_without_len_scales_the_last_group():
+    g = torch.Generator().manual_seed(0)
+    ds = TensorDataset(torch.randn(10, 3, generator=g), torch.randn(10, 1, generator=g))
+    base = nn.Linear(3, 1)
+    models = []
+    for loader, acc in (
+        (DataLoader(Stream(ds), batch_size=2), 4),
+        (DataLoader(ds, batch_size=8), 1),
+    ):
+        model = nn.Linear(3, 1)
+        model.load_state_dict(base.state_dict())
+        opt = CountingSGD(model.parameters(), lr=0.1)
+        fit(model, loader, epochs=2, optimizer=opt, loss_fn=nn.MSELoss(), accumulation_steps=acc,
+            device="cpu", verbose=False)  # fmt: skip
+        assert opt.n_steps == 4  # 2 por época: 4 lotes de 2 + 1 lote de 2 (grupo incompleto)
+        models.append(model)
+    for pa, pb in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        torch.testing.assert_close(pa, pb, rtol=1e-6, atol=1e-6)
+
+
+def _max_steps_run(ckpt: Path, max_steps: int, resume: bool = False, seed: int = 0):
+    set_seed(seed)
+    model = mlp(dropout=0.2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    h = fit(model, DataLoader(separable(160, 0), batch_size=16, shuffle=True),  # 10 lotes
+            val_loader=DataLoader(separable(64, 1), batch_size=32), epochs=5, optimizer=opt,
+            max_steps=max_steps, checkpoint_dir=ckpt, resume=resume, device="cpu",
+            verbose=False)  # fmt: skip
+    return model, h
+
+
+def test_max_steps_mid_epoch_is_exactly_resumable(tmp_path):
+    model_a, hist_a = _max_steps_run(tmp_path / "a", 25)
+    assert len(hist_a) == 3  # 2 épocas completas + 5 lotes de la tercera
+    _, hist_b1 = _max_steps_run(tmp_path / "b", 13)  # «interrumpido» a mitad de la época 2
+    assert len(hist_b1) == 2
+    model_b, hist_b = _max_steps_run(tmp_path / "b", 25, resume=True, seed=123)
+    for (name, pa), pb in zip(
+        model_a.state_dict().items(), model_b.state_dict().values(), strict=True
+    ):
+        assert torch.equal(pa, pb), name
+    assert strip_times(hist_a) == strip_times(hist_b)
+    # reanudar uno ya terminado no entrena y devuelve el mismo historial
+    _, hist_again = _max_steps_run(tmp_path / "b", 25, resume=True, seed=7)
+    assert strip_times(hist_again) == strip_times(hist_b)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,6 +626,7 @@ def test_compute_loss_hook_and_sequence_cross_entropy():
         ({"early_stopping": 2}, "no hay val_loader"),
         ({"monitor": "val_acuracy", "early_stopping": 1}, "no se produce"),
         ({"scheduler_step": "step"}, "scheduler_step"),
+        ({"scheduler_step": "epoch", "metrics": {"a": accuracy}, "monitor": "val_a"}, "no se"),
         ({"max_steps": 0}, "max_steps"),
         ({"resume": True}, "checkpoint_dir"),
     ],

@@ -419,6 +419,8 @@ def teacher_forcing_loss(
         )
         return loss, logits, tgt_out
 
+    # fit/evaluate promedian la pérdida de la época por token sin relleno (no por ejemplo)
+    compute_loss.ignore_index = pad_id  # type: ignore[attr-defined]
     return compute_loss
 
 

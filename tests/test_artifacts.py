@@ -92,3 +92,20 @@ def test_failed_build_leaves_nothing(cache):
     assert not artifacts.artifact_path("demo", {"n": 2}).exists()
     with pytest.raises(FileNotFoundError, match="artefacto"):
         artifacts.artifact_info(artifacts.artifact_path("demo", {"n": 2}))
+
+
+def test_concurrent_build_keeps_the_first_valid_folder(cache):
+    final = artifacts.artifact_path("demo", {"n": 3})
+
+    def build(tmp):
+        # mientras este proceso entrena, otro termina y deja una carpeta válida
+        if not final.exists():
+            artifacts.cached_artifact("demo", {"n": 3}, other, verbose=False)
+        (tmp / "pesos.txt").write_text("segundo")
+
+    def other(tmp):
+        (tmp / "pesos.txt").write_text("primero")
+
+    artifacts.cached_artifact("demo", {"n": 3}, build, verbose=False)
+    assert (final / "pesos.txt").read_text() == "primero"
+    assert [p.name for p in final.parent.iterdir()] == [final.name]

@@ -73,12 +73,14 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 
 @contextmanager
-def atomic_dir(final: str | Path) -> Iterator[Path]:
+def atomic_dir(final: str | Path, keep_if: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Construye una carpeta entera y la pone en su sitio solo si todo salió bien.
 
     Entrega una carpeta temporal vacía junto a ``final``; al salir sin error, reemplaza
     ``final`` (si existía, la anterior se borra). Si hay una excepción, borra el temporal y
-    ``final`` queda como estaba.
+    ``final`` queda como estaba. Si ``keep_if(final)`` es verdadero al terminar (otro proceso
+    construyó ya una carpeta válida mientras tanto), se conserva esa y se descarta la nueva: así
+    nunca se reemplaza una carpeta que otro proceso puede estar leyendo.
 
     Ejemplo:
         >>> import tempfile
@@ -93,6 +95,8 @@ def atomic_dir(final: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
     try:
         yield tmp
+        if keep_if is not None and final.exists() and keep_if(final):
+            return
         _fsync_tree(tmp)
         old = None
         if final.exists():
@@ -214,7 +218,11 @@ def cached_artifact(
         )  # fmt: skip
         print(f"{kind}: {why}; se construye una vez y se guarda en {final}")
     start = time.perf_counter()
-    with atomic_dir(final) as tmp:
+
+    def already_built(folder: Path) -> bool:  # otro proceso terminó antes que este
+        return not retrain and is_built(folder) and (check is None or check(folder))
+
+    with atomic_dir(final, keep_if=already_built) as tmp:
         info = build(tmp) or {}
         if not isinstance(info, dict):
             raise TypeError("build debe devolver un dict de información o None.")

@@ -52,6 +52,7 @@ import pandas as pd
 import pyarrow as pa
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
+from .artifacts import atomic_write_bytes
 from .config import data_dir
 
 __all__ = [
@@ -186,18 +187,8 @@ def _sha256_file(path: Path) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Escribe en un temporal de la misma carpeta y lo renombra (nunca deja archivos a medias)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp crea con 0o600; la caché debe poder leerla cualquiera
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Escritura atómica común del curso (:func:`utils.artifacts.atomic_write_bytes`)."""
+    atomic_write_bytes(path, data)
 
 
 def _read_verified(spec: _Spec) -> tuple[pd.DataFrame | None, str]:

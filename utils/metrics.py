@@ -625,6 +625,18 @@ def _check_boot(n_boot: int, confidence: float) -> None:
         raise ValueError(f"confidence debe estar entre 0 y 1 (p. ej. 0.95); es {confidence!r}.")
 
 
+def _percentile_interval(
+    n: int, estimate_at: Any, n_boot: int, confidence: float, seed: int
+) -> Interval:
+    """Intervalo percentil de ``estimate_at(índices)`` sobre ``n_boot`` remuestreos de n ítems."""
+    _check_boot(n_boot, confidence)
+    rng = np.random.default_rng(seed)
+    boots = np.array([estimate_at(rng.integers(0, n, n)) for _ in range(n_boot)], dtype=float)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(boots, [alpha, 1 - alpha])
+    return Interval(float(estimate_at(np.arange(n))), float(low), float(high), confidence)
+
+
 def bootstrap_ci(
     values: Any,
     statistic: Any = None,
@@ -645,14 +657,9 @@ def bootstrap_ci(
         >>> iv.estimate, iv.low <= 0.7 <= iv.high
         (0.7, True)
     """
-    _check_boot(n_boot, confidence)
     n, take = _resampler(values, "values")
     stat = statistic or (lambda x: float(np.mean(x)))
-    rng = np.random.default_rng(seed)
-    boots = np.array([stat(take(rng.integers(0, n, n))) for _ in range(n_boot)], dtype=float)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(boots, [alpha, 1 - alpha])
-    return Interval(float(stat(take(np.arange(n)))), float(low), float(high), confidence)
+    return _percentile_interval(n, lambda idx: stat(take(idx)), n_boot, confidence, seed)
 
 
 def paired_bootstrap(
@@ -678,7 +685,6 @@ def paired_bootstrap(
         >>> round(iv.estimate, 2), iv.excludes_zero
         (0.3, True)
     """
-    _check_boot(n_boot, confidence)
     n, take_a = _resampler(values_a, "values_a")
     n_b, take_b = _resampler(values_b, "values_b")
     if n != n_b:
@@ -686,14 +692,6 @@ def paired_bootstrap(
             f"El bootstrap pareado necesita los mismos ítems: A tiene {n} y B tiene {n_b}."
         )
     stat = statistic or (lambda x: float(np.mean(x)))
-    rng = np.random.default_rng(seed)
-    diffs = np.empty(n_boot)
-    for i in range(n_boot):
-        idx = rng.integers(0, n, n)
-        diffs[i] = stat(take_a(idx)) - stat(take_b(idx))
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(diffs, [alpha, 1 - alpha])
-    full = np.arange(n)
-    return Interval(
-        float(stat(take_a(full)) - stat(take_b(full))), float(low), float(high), confidence
+    return _percentile_interval(
+        n, lambda idx: stat(take_a(idx)) - stat(take_b(idx)), n_boot, confidence, seed
     )

@@ -8,6 +8,7 @@ import pytest
 
 import utils.dialogue as dialogue_module
 from utils.data import load_spanish_dialogues
+from utils.nlp import find_copies
 from utils.dialogue import (
     DEFAULT_THRESHOLD,
     OUT_OF_DOMAIN,
@@ -43,6 +44,15 @@ def test_paraphrases_are_held_out(corpus):
     assert all(q in known for _, targets in PARAPHRASES for q in targets)
     assert not {p for p, _ in PARAPHRASES} & known  # ninguna reformulación está en el corpus
     assert not set(OUT_OF_DOMAIN) & known
+
+
+def test_paraphrases_are_not_normalized_copies(corpus):
+    """Ni siquiera sin mayúsculas, tildes ni signos: una copia se respondería por coincidencia."""
+    questions, _ = corpus
+    assert find_copies([p for p, _ in PARAPHRASES], questions) == []
+    assert find_copies(OUT_OF_DOMAIN, questions) == []
+    # la comprobación sí detecta una copia que solo cambia la forma
+    assert find_copies(["¿cual es la capital de colombia?"], questions) != []
 
 
 def test_dev_test_split():

@@ -7,6 +7,8 @@ mismas** preguntas:
 - :data:`PARAPHRASES`: 52 reformulaciones de preguntas del corpus de diálogos
   (``utils.data.load_spanish_dialogues()``), escritas a mano (otras palabras, sin tildes, otro
   orden), cada una con la pregunta o preguntas del corpus cuya respuesta es correcta.
+  Ninguna es copia de una pregunta del corpus, ni siquiera sin mayúsculas, tildes ni signos
+  (``utils.nlp.find_copies``; lo comprueba ``tests/test_dialogue.py``).
 - :data:`OUT_OF_DOMAIN`: 20 preguntas ajenas al corpus, que un bot debería rechazar.
 - :func:`dev_test_split`: la partición fija en desarrollo (posiciones pares) y prueba (impares).
 - :func:`acceptable_answers`: las respuestas aceptables de cada reformulación.
@@ -130,7 +132,7 @@ PARAPHRASES: list[tuple[str, list[str]]] = [
     ("¿qué es el dólar?", ["¿Qué es un dólar?"]),
     ("defíneme la economía", ["¿Qué es la economía?"]),
     ("¿cuánto dinero ganas?", ["Cuánto ganas", "cuánto dinero tiene usted", "Cuánto cobra usted"]),
-    ("¿cuántos años tienes?", ["cuantos años tienes", "Cual es tu edad"]),
+    ("¿qué edad tienes?", ["cuantos años tienes", "Cual es tu edad"]),
     ("¿de qué temas puedes hablar?", ["De qué puedes hablar"]),
     ("¿cuáles son tus materias favoritas?", ["Cuáles son tus asignaturas favoritas"]),
     ("¿tienes un número favorito?", ["Cuál es tu número favorito"]),
@@ -154,7 +156,7 @@ PARAPHRASES: list[tuple[str, list[str]]] = [
         "¿cuál es la galaxia más cercana a la vía láctea?",
         ["¿Cuál es el nombre de la galaxia principal más cercana a la Vía Láctea?"],
     ),
-    ("¿cual es la capital de colombia?", ["Cuál es la capital de Colombia?"]),
+    ("¿cómo se llama la capital de colombia?", ["Cuál es la capital de Colombia?"]),
     ("¿dónde está el canal de suez?", ["¿En qué país se encuentra el Canal de Suez?"]),
     ("¿qué edad tiene la tierra?", ["¿Cuál es la edad aproximada de la Tierra?"]),
     (

@@ -8,7 +8,6 @@ import pytest
 
 import utils.dialogue as dialogue_module
 from utils.data import load_spanish_dialogues
-from utils.nlp import find_copies
 from utils.dialogue import (
     DEFAULT_THRESHOLD,
     OUT_OF_DOMAIN,
@@ -18,6 +17,7 @@ from utils.dialogue import (
     char_ngrams,
     dev_test_split,
 )
+from utils.nlp import find_copies
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ import utils.metrics as metrics_module
 from utils.metrics import (
     accuracy,
     bleu,
+    bleu_from_statistics,
+    bleu_statistics,
     classification_summary,
     logits_accuracy,
     logits_macro_f1,
@@ -252,3 +254,34 @@ def test_paired_bootstrap_corpus_statistic_and_bad_input():
         paired_bootstrap([1], [0])
     with pytest.raises(ValueError, match="n_boot"):
         paired_bootstrap([1, 0], [0, 1], n_boot=5)
+
+
+def test_bleu_statistics_reproduce_corpus_bleu():
+    """Sumar los recuentos por oración da el mismo BLEU de corpus, también al remuestrear."""
+    hyps = ["el gato come pescado", "un perro ladra fuerte", "la casa es grande", "Hola a todos"]
+    refs = [
+        "el gato come pescado fresco",
+        ["el perro ladra", "un perro ladra mucho"],  # referencias de distinto número
+        "la casa es muy grande",
+        "hola a todos",
+    ]
+    stats = bleu_statistics(hyps, refs, lowercase=True)
+    assert len(stats) == 4 and all(len(s) == 10 for s in stats)
+    assert bleu_from_statistics(stats) == pytest.approx(bleu(hyps, refs, lowercase=True))
+    sample = [0, 0, 2, 3]  # un remuestreo con repetición: BLEU de ese corpus remuestreado
+    assert bleu_from_statistics([stats[i] for i in sample]) == pytest.approx(
+        bleu([hyps[i] for i in sample], [refs[i] for i in sample], lowercase=True)
+    )
+    # sin lowercase, «Hola» ≠ «hola»: los recuentos cambian
+    assert bleu_statistics(hyps, refs)[3] != stats[3]
+
+
+def test_bleu_statistics_bad_input():
+    with pytest.raises(ValueError, match="referencias"):
+        bleu_statistics(["a b"], ["a b", "c d"])
+    with pytest.raises(TypeError):
+        bleu_statistics(["a b"], "a b")
+    with pytest.raises(ValueError, match="10 recuentos"):
+        bleu_from_statistics([(1, 2, 3)])
+    with pytest.raises(ValueError, match="10 recuentos"):
+        bleu_from_statistics([])

@@ -15,6 +15,7 @@ from utils.seq2seq import (
     Encoder,
     LuongAttention,
     Seq2Seq,
+    reversal_task,
     teacher_forcing_loss,
     translate,
 )
@@ -221,3 +222,25 @@ def test_bidirectional_encoder():
     assert model(SRC, LENGTHS, torch.tensor([[2, 5], [2, 6]])).shape == (2, 2, 12)
     with pytest.raises(ValueError, match="par"):
         Encoder(12, 6, 7, bidirectional=True)
+
+
+def test_reversal_task_test_is_disjoint_and_reproducible():
+    train, test = reversal_task(1000, 300, min_len=3, max_len=6, seed=1)
+    assert len(train) == 1000 and len(test) == 300
+    assert all(t == d[::-1] and 3 <= len(d) <= 6 for d, t in train + test)
+    test_seqs = [tuple(d) for d, _ in test]
+    assert not set(test_seqs) & {tuple(d) for d, _ in train}  # nada de entrenamiento en prueba
+    assert len(set(test_seqs)) == len(test_seqs)  # ni repetidas dentro de la prueba
+    # con 1000 secuencias de 3 dígitos posibles, el entrenamiento ya repite alguna
+    assert len({tuple(d) for d, _ in train}) < len(train)
+    assert reversal_task(1000, 300, min_len=3, max_len=6, seed=1) == (train, test)
+    assert reversal_task(1000, 300, min_len=3, max_len=6, seed=2) != (train, test)
+
+
+def test_reversal_task_bad_input():
+    with pytest.raises(ValueError, match="no caben"):
+        reversal_task(10, 200, min_len=2, max_len=2)  # solo hay 100 secuencias de 2 dígitos
+    with pytest.raises(ValueError, match="max_len"):
+        reversal_task(10, 10, min_len=5, max_len=3)
+    with pytest.raises(ValueError, match="n_test"):
+        reversal_task(10, -1)

@@ -19,6 +19,9 @@ conversacional (6c) y el desafío 6 las reutilicen sin copiarlas:
   ``(src, src_lengths, tgt_in, tgt_out)`` de ``make_seq2seq_collate(shift_target=True)``.
 - :func:`translate`: de textos a los tokens generados, con greedy o beam search
   (``utils.text.detokenize`` los vuelve texto, también para calcular BLEU).
+- :func:`reversal_task`: la tarea de juguete de 6a (invertir secuencias de dígitos), con una
+  prueba sin secuencias de entrenamiento; 6b la usa para el experimento controlado con y sin
+  atención.
 
 Ejemplo::
 
@@ -49,6 +52,7 @@ __all__ = [
     "Encoder",
     "LuongAttention",
     "Seq2Seq",
+    "reversal_task",
     "teacher_forcing_loss",
     "translate",
 ]
@@ -476,3 +480,50 @@ def translate(
             )  # fmt: skip
         results.append(tgt_vocab.decode(out))
     return results
+
+
+def reversal_task(
+    n_train: int, n_test: int, min_len: int = 3, max_len: int = 10, seed: int = 0
+) -> tuple[list[tuple[list[str], list[str]]], list[tuple[list[str], list[str]]]]:
+    """La tarea de juguete del cuaderno 6a: secuencias de dígitos y la misma secuencia invertida.
+
+    Devuelve ``(train, test)``, listas de pares ``(dígitos, dígitos invertidos)`` con longitudes
+    uniformes entre ``min_len`` y ``max_len``. Ninguna secuencia de prueba está en
+    entrenamiento ni se repite en la prueba (se descartan y se sortean otras): así la prueba
+    mide generalización y no memoria. Con la misma ``seed`` da los mismos pares que 6a.
+
+    Ejemplo:
+        >>> train, test = reversal_task(100, 20, min_len=3, max_len=5)
+        >>> digits, target = test[0]
+        >>> target == digits[::-1], 3 <= len(digits) <= 5
+        (True, True)
+        >>> {tuple(d) for d, _ in test} & {tuple(d) for d, _ in train}
+        set()
+    """
+    import random
+
+    check_int(n_train, "n_train", minimum=0)
+    check_int(n_test, "n_test", minimum=0)
+    check_int(min_len, "min_len", minimum=1)
+    check_int(max_len, "max_len", minimum=min_len)
+    rng = random.Random(seed)
+
+    def one() -> tuple[list[str], list[str]]:
+        digits = [str(rng.randint(0, 9)) for _ in range(rng.randint(min_len, max_len))]
+        return digits, digits[::-1]
+
+    train = [one() for _ in range(n_train)]
+    seen = {tuple(d) for d, _ in train}
+    possible = sum(10**n for n in range(min_len, max_len + 1))
+    if len(seen) + n_test > possible:
+        raise ValueError(
+            f"Solo hay {possible} secuencias de {min_len} a {max_len} dígitos y entrenamiento ya "
+            f"usa {len(seen)}: no caben {n_test} de prueba distintas."
+        )
+    test: list[tuple[list[str], list[str]]] = []
+    while len(test) < n_test:
+        digits, target = one()
+        if tuple(digits) not in seen:  # ni de entrenamiento ni repetida en la prueba
+            seen.add(tuple(digits))
+            test.append((digits, target))
+    return train, test

@@ -79,7 +79,7 @@ course: setup
 
 # Un solo cuaderno en modo completo: make nb NB=clase_1/1a_vectorizacion.ipynb
 nb: setup
-	$(BIN)/python -m utils.course $(NB)
+	$(BIN)/python -m utils.course $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(NB)
 
 results:
 	$(BIN)/python -m utils.results

@@ -3,6 +3,7 @@
 Uso (lo llama ``make course``)::
 
     python -m utils.course clase_1/1a_vectorizacion.ipynb clase_1/1b_clasificacion_de_documentos.ipynb
+    python -m utils.course --timeout 3600 clase_7/7b_transformer_traductor.ipynb  # celdas largas
 
 Cada cuaderno se ejecuta de arriba abajo con un núcleo de Jupyter nuevo, sin ``CURSO_SMOKE``,
 y se guarda con sus salidas (sin metadatos de *widgets*). Si una celda falla, el cuaderno no se
@@ -85,13 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Ejecuta cuadernos en modo completo.")
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--smoke", action="store_true", help="modo rápido, sin guardar salidas")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=1800,
+        help="segundos máximos por celda (por omisión 1800; súbelo en una máquina cargada)",
+    )
     args = parser.parse_args(argv)
     times: list[tuple[str, float]] = []
     failed = False
     for nb_path in args.notebooks:
         print(f"▶ {nb_path} ...", flush=True)
         try:
-            secs = run_notebook(nb_path, smoke=args.smoke)
+            secs = run_notebook(nb_path, timeout=args.timeout, smoke=args.smoke)
         except CellExecutionError as err:
             print(f"✗ {nb_path} falló; no se sobrescribe.\n{err}", file=sys.stderr)
             failed = True

@@ -11,6 +11,7 @@ Uso::
     python tests/soluciones/run.py              # todas, modo completo (make soluciones)
     python tests/soluciones/run.py desafio_1    # una sola
     python tests/soluciones/run.py --smoke      # modo rápido: solo comprueba que se ejecutan
+    python tests/soluciones/run.py --timeout 3600 desafio_5   # más tiempo por celda (máquina cargada)
 
 En modo completo guarda las cifras en ``resultados/soluciones/<desafío>.json`` y termina con
 error si alguna solución no cumple sus objetivos.
@@ -128,10 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Soluciones de referencia de los desafíos.")
     parser.add_argument("names", nargs="*", help=f"por defecto todas: {available()}")
     parser.add_argument("--smoke", action="store_true", help="modo rápido (no exige objetivos)")
+    parser.add_argument(
+        "--timeout", type=int, default=1200, help="segundos máximos por celda (por omisión 1200)"
+    )
     args = parser.parse_args(argv)
     failed = []
     for name in args.names or available():
-        result = run(name, smoke=args.smoke)
+        result = run(name, smoke=args.smoke, timeout=args.timeout)
         status = "✅ cumple" if result["ok"] else "❌ NO cumple"
         print(f"{name}: {status} sus objetivos · {result['segundos']} s · {result['cifras']}")
         if args.smoke:

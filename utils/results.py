@@ -83,6 +83,14 @@ def record(notebook: str, *, force: bool = False, **metrics: Any) -> Path | None
 
 
 def _class_of(notebook: str) -> int | None:
+    """Número de clase de un cuaderno por su nombre (el desafío final es de la clase 8).
+
+    Ejemplo:
+        >>> _class_of("7b_transformer_traductor"), _class_of("desafio_3"), _class_of("desafio_final")
+        (7, 3, 8)
+    """
+    if notebook == "desafio_final":
+        return 8
     digits = ""
     for ch in notebook.replace("desafio_", ""):
         if ch.isdigit():
@@ -106,7 +114,7 @@ def build_table(results_dir: Path | None = None) -> str:
         metrics = ", ".join(f"{k} = {v}" for k, v in data["metrics"].items())
         rows.append(
             (
-                data.get("clase") or 0,
+                data.get("clase") or _class_of(data["notebook"]) or 0,
                 data["notebook"],
                 metrics,
                 data["wall_time_s"],

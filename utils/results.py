@@ -83,20 +83,24 @@ def record(notebook: str, *, force: bool = False, **metrics: Any) -> Path | None
 
 
 def _class_of(notebook: str) -> int | None:
-    """Número de clase de un cuaderno por su nombre (el desafío final es de la clase 8).
+    """Número de clase de un cuaderno: el de la carpeta ``clase_N/`` que lo contiene o, si no
+    está en ninguna, el número con que empieza su nombre (``4b_…`` o ``desafio_4`` → 4).
 
     Ejemplo:
-        >>> _class_of("7b_transformer_traductor"), _class_of("desafio_3"), _class_of("desafio_final")
-        (7, 3, 8)
+        >>> _class_of("7b_transformer_traductor"), _class_of("desafio_final"), _class_of("9z_nuevo")
+        (7, 8, 9)
+        >>> _class_of("no_existe") is None
+        True
     """
-    if notebook == "desafio_final":
-        return 8
+    for path in sorted(config.REPO_ROOT.glob(f"clase_*/{notebook}.ipynb")):
+        number = path.parent.name.removeprefix("clase_")
+        if number.isdigit():
+            return int(number)
     digits = ""
-    for ch in notebook.replace("desafio_", ""):
-        if ch.isdigit():
-            digits += ch
-        else:
+    for ch in notebook.removeprefix("desafio_"):
+        if not ch.isdigit():
             break
+        digits += ch
     return int(digits) if digits else None
 
 

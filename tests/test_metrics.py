@@ -285,3 +285,14 @@ def test_bleu_statistics_bad_input():
         bleu_from_statistics([(1, 2, 3)])
     with pytest.raises(ValueError, match="10 recuentos"):
         bleu_from_statistics([])
+
+
+def test_macro_f1_of_pairs_matches_macro_f1_and_rejects_empty():
+    from utils.metrics import macro_f1, macro_f1_of_pairs
+
+    y_true, y_pred = [0, 1, 2, 2, 1, 0], [0, 2, 2, 2, 1, 1]
+    assert macro_f1_of_pairs(list(zip(y_true, y_pred, strict=True))) == pytest.approx(
+        macro_f1(y_true, y_pred)
+    )
+    with pytest.raises(ValueError, match="al menos un par"):
+        macro_f1_of_pairs([])

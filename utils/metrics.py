@@ -42,6 +42,7 @@ __all__ = [
     "logits_macro_f1",
     "logits_to_predictions",
     "macro_f1",
+    "macro_f1_of_pairs",
     "meets_bar",
     "paired_bootstrap",
     "perplexity",
@@ -165,6 +166,27 @@ def macro_f1(
         f1_score(t, p, average="macro", labels=None if labels is None else list(labels),
                  zero_division=0)
     )  # fmt: skip
+
+
+def macro_f1_of_pairs(pairs: Sequence[tuple[Any, Any]]) -> float:
+    """:func:`macro_f1` de una lista de pares ``(etiqueta real, predicción)``.
+
+    Es la ``statistic`` para :func:`bootstrap_ci` y :func:`paired_bootstrap` cuando la métrica
+    es de corpus (no una media por ítem): el *bootstrap* remuestrea pares y recalcula la
+    macro-F1 de cada muestra.
+
+    Ejemplo:
+        >>> round(macro_f1_of_pairs([(0, 0), (0, 0), (0, 0), (1, 0)]), 3)
+        0.429
+        >>> iv = paired_bootstrap(list(zip([0, 1] * 20, [0, 1] * 20)),
+        ...                       list(zip([0, 1] * 20, [0] * 40)), statistic=macro_f1_of_pairs)
+        >>> iv.excludes_zero
+        True
+    """
+    pairs = list(pairs)
+    if not pairs:
+        raise ValueError("macro_f1_of_pairs necesita al menos un par (real, predicción).")
+    return macro_f1([t for t, _ in pairs], [p for _, p in pairs])
 
 
 def classification_summary(

@@ -50,6 +50,7 @@ Ejemplo mínimo::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import io
@@ -410,7 +411,12 @@ def _loss_weight(targets: Any, ignore_index: int | None, class_weight: Any, n: i
 
 
 def _to_device(batch: Any, device: torch.device) -> Any:
-    """Todos los tensores del lote al dispositivo (tuplas, listas y dicts anidados)."""
+    """Todos los tensores del lote al dispositivo (tuplas, listas y dicts anidados).
+
+    En CPU no se copia nada: los lotes del ``DataLoader`` ya están ahí.
+    """
+    if device.type == "cpu":
+        return batch
     from accelerate.utils import send_to_device
 
     return send_to_device(batch, device, non_blocking=device.type == "cuda")
@@ -734,6 +740,7 @@ def fit(
         eval_kw = dict(loss_fn=loss_fn, metrics=metrics, compute_loss=compute_loss)
         better = (lambda a, b: a < b) if mode == "min" else (lambda a, b: a > b)
         each_step = _sync_each_step(dev, distributed)
+        accumulate, autocast = _step_contexts(accelerator, model)
         for epoch in range(state.epoch + 1, epochs + 1):
             if state.finished:
                 break
@@ -750,8 +757,8 @@ def fit(
             bar = _progress_bar(say, n_batches, epoch, epochs, initial=run.batches)
             for batch in batches:
                 batch = batch if distributed else _to_device(batch, dev)
-                with accelerator.accumulate(model):
-                    with accelerator.autocast():
+                with accumulate():
+                    with autocast():
                         loss, _, _, weight, n = _forward(model, batch, loss_fn, compute_loss)
                     run.add(loss, weight, n, epoch)
                     accelerator.backward(loss)
@@ -815,6 +822,24 @@ def fit(
 # ---------------------------------------------------------------------------------------------
 # Paso del optimizador y sumas de la época
 # ---------------------------------------------------------------------------------------------
+def _step_contexts(accelerator: Any, model: nn.Module) -> tuple[Callable, Callable]:
+    """Los contextos de cada lote: ``accelerator.accumulate`` y ``accelerator.autocast``.
+
+    Con un proceso, sin acumulación y sin precisión mixta no hacen nada, pero cuestan unos
+    50 µs por lote (el 5-8 % de un paso de un modelo pequeño en CPU, medido con ``make bench``):
+    entonces se usan contextos vacíos y cada lote es un paso del optimizador.
+    """
+    accumulating = accelerator.gradient_accumulation_steps > 1 or accelerator.num_processes > 1
+    if not accumulating:
+        accelerator.sync_gradients = True  # lo que ``accumulate`` fijaría con un solo lote
+    accumulate = functools.partial(accelerator.accumulate, model) if accumulating else None
+    mixed = accelerator.mixed_precision != "no"
+    return (
+        accumulate or contextlib.nullcontext,
+        accelerator.autocast if mixed else contextlib.nullcontext,
+    )
+
+
 def _optimizer_step(
     accelerator: Any,
     optimizer: Any,

@@ -330,6 +330,12 @@ COURSE_LOADERS: dict[str, tuple[str, str]] = {
     "embeddings": ("utils.hub", "minilm_path"),
     "generacion": ("utils.gpt", "load_gpt"),
 }
+#: Cuánto tarda cada cargador la primera vez en modo completo (medido en la máquina del curso).
+FULL_BUILD_COST: dict[str, str] = {
+    "sentimiento": "unos 10 minutos en 2 núcleos de CPU libres",
+    "mascara": "unos 26 minutos con 1 hilo de CPU",
+    "generacion": "unos minutos en CPU",
+}
 #: Qué fuentes necesita cada tarea (el resumen: los vectores y la función de 7f).
 TASK_SOURCES: dict[str, tuple[str, ...]] = {
     "sentimiento": ("sentimiento",),
@@ -366,7 +372,7 @@ def resolve_source(key: str, settings: Settings) -> tuple[str, str | None]:
     loader = _course_function(module, function)
     name = f"{module}.{function}()"
     if key != "embeddings":  # el MiniLM viene empaquetado; los demás se entrenan una sola vez
-        cost = "unos segundos" if config.SMOKE else "del orden de 10 minutos en 2 núcleos de CPU"
+        cost = "unos segundos" if config.SMOKE else FULL_BUILD_COST[key]
         print(f"[servicio] {key}: {name}. Si no está en la caché se entrena ahora, una sola vez "
               f"({cost}); las siguientes veces se carga al instante.", flush=True)  # fmt: skip
     start = time.perf_counter()

@@ -20,7 +20,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -323,18 +323,27 @@ class GenerationAdapter(Adapter):
 
 # --- de dónde sale cada modelo ---------------------------------------------------------------
 
-#: Para cada fuente, el cargador del curso que devuelve su carpeta (módulo, función).
-COURSE_LOADERS: dict[str, tuple[str, str]] = {
-    "sentimiento": ("utils.finetune", "load_sentiment_classifier"),
-    "mascara": ("utils.mini_beto", "load_mini_beto"),
-    "embeddings": ("utils.hub", "minilm_path"),
-    "generacion": ("utils.gpt", "load_gpt"),
-}
-#: Cuánto tarda cada cargador la primera vez en modo completo (medido en la máquina del curso).
-FULL_BUILD_COST: dict[str, str] = {
-    "sentimiento": "unos 10 minutos en 2 núcleos de CPU libres",
-    "mascara": "unos 26 minutos con 1 hilo de CPU",
-    "generacion": "unos minutos en CPU",
+
+class CourseLoader(NamedTuple):
+    """El cargador del curso de una fuente: ``módulo.función()`` devuelve la carpeta del modelo."""
+
+    module: str
+    function: str
+    #: Cuánto tarda la primera vez en modo completo (medido en la máquina del curso); ``None``
+    #: si el modelo viene empaquetado y no se entrena.
+    first_build: str | None
+
+
+#: Para cada fuente, su cargador del curso.
+COURSE_LOADERS: dict[str, CourseLoader] = {
+    "sentimiento": CourseLoader(
+        "utils.finetune", "load_sentiment_classifier", "unos 10 minutos en 2 núcleos de CPU libres"
+    ),
+    "mascara": CourseLoader(
+        "utils.mini_beto", "load_mini_beto", "unos 26 minutos con 1 hilo de CPU"
+    ),
+    "embeddings": CourseLoader("utils.hub", "minilm_path", None),
+    "generacion": CourseLoader("utils.gpt", "load_gpt", "unos minutos en CPU"),
 }
 #: Qué fuentes necesita cada tarea (el resumen: los vectores y la función de 7f).
 TASK_SOURCES: dict[str, tuple[str, ...]] = {
@@ -368,15 +377,16 @@ def resolve_source(key: str, settings: Settings) -> tuple[str, str | None]:
     """
     if key in settings.sources:
         return settings.sources[key], None
-    module, function = COURSE_LOADERS[key]
-    loader = _course_function(module, function)
-    name = f"{module}.{function}()"
-    if key != "embeddings":  # el MiniLM viene empaquetado; los demás se entrenan una sola vez
-        cost = "unos segundos" if config.SMOKE else FULL_BUILD_COST[key]
+    source = COURSE_LOADERS[key]
+    loader = _course_function(source.module, source.function)
+    name = f"{source.module}.{source.function}()"
+    trained = source.first_build is not None  # si no, viene empaquetado: nada que entrenar
+    if trained:
+        cost = "unos segundos" if config.SMOKE else source.first_build
         print(f"[servicio] {key}: {name}. Si no está en la caché se entrena ahora, una sola vez "
               f"({cost}); las siguientes veces se carga al instante.", flush=True)  # fmt: skip
     start = time.perf_counter()
-    path = loader() if key == "embeddings" else loader(verbose=True)
+    path = loader(verbose=True) if trained else loader()
     print(f"[servicio] {key}: listo en {time.perf_counter() - start:.1f} s → {path}", flush=True)
     return str(path), name
 

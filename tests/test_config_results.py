@@ -94,3 +94,12 @@ def test_record_accepts_numpy_and_torch_scalars(monkeypatch, results_dir):
 def test_record_bad_input(results_dir, name, metrics, match):
     with pytest.raises(ValueError, match=match):
         results.record(name, force=True, **metrics)
+
+
+def test_load_metrics_reads_what_record_wrote(monkeypatch, results_dir):
+    monkeypatch.setattr(config, "SMOKE", False)
+    results.record("6b_atencion", bleu=12.34567)
+    assert results.load_metrics("6b_atencion") == {"bleu": 12.3457}
+    assert results.load_metrics("7z_falta", required=False) is None
+    with pytest.raises(FileNotFoundError, match="ejecuta antes ese cuaderno"):
+        results.load_metrics("7z_falta")

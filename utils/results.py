@@ -82,6 +82,30 @@ def record(notebook: str, *, force: bool = False, **metrics: Any) -> Path | None
     return atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
+def load_metrics(notebook: str, required: bool = True) -> dict[str, Any] | None:
+    """Las métricas que guardó otro cuaderno con :func:`record` (``resultados/<notebook>.json``).
+
+    Sirve para comparar con un cuaderno anterior sin volver a entrenarlo (p. ej. 7b con la GRU
+    de 6b). Si el archivo no existe: ``FileNotFoundError`` con qué ejecutar, o ``None`` con
+    ``required=False`` (para una comparación opcional).
+
+    Ejemplo:
+        >>> load_metrics("6b_atencion")["bleu_con_atencion"]  # doctest: +SKIP
+        12.9062
+        >>> load_metrics("no_existe", required=False) is None
+        True
+    """
+    path = RESULTS_DIR / f"{notebook}.json"
+    if not path.is_file():
+        if not required:
+            return None
+        raise FileNotFoundError(
+            f"No hay resultados de {notebook!r} ({path}): ejecuta antes ese cuaderno en modo "
+            f"completo (make nb NB=clase_N/{notebook}.ipynb)."
+        )
+    return json.loads(path.read_text(encoding="utf-8"))["metrics"]
+
+
 def _class_of(notebook: str) -> int | None:
     """Número de clase de un cuaderno: el de la carpeta ``clase_N/`` que lo contiene o, si no
     está en ninguna, el número con que empieza su nombre (``4b_…`` o ``desafio_4`` → 4).
